@@ -1,0 +1,60 @@
+"""The ``mockint`` command line: a thin typer app.
+
+Each area registers its commands from its own module (``cli_*.py``); those modules import only typer and
+rich at top level and import heavy libraries inside the command bodies, so ``mockint --help`` is fast.
+A :class:`agent.errors.MockintError` becomes one red line on stderr and its exit code — never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from agent.errors import MockintError
+
+app = typer.Typer(
+    name="mockint",
+    help="mockint — 大模型 / Agent / 算法岗模拟面试（离线默认，可接 OpenAI 兼容的大模型）。",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+
+
+def _register() -> None:
+    import importlib
+
+    for name in ("cli_store", "cli_bank", "cli_interview", "cli_eval", "cli_practice", "cli_bench"):
+        try:
+            module = importlib.import_module(f"agent.{name}")
+        except ModuleNotFoundError as exc:  # an area not built yet
+            if exc.name != f"agent.{name}":
+                raise
+            continue
+        module.register(app)
+
+
+_register()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except MockintError as exc:
+        from rich.console import Console
+
+        err = Console(stderr=True)
+        err.print(f"[bold red]错误:[/] {exc}", highlight=False, soft_wrap=True)
+        if exc.hint:
+            err.print(f"[yellow]提示:[/] {exc.hint}", highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        print("\n已中断（进度已保存，可用 mockint resume 继续）。", file=sys.stderr)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

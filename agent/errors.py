@@ -1,0 +1,34 @@
+"""User-facing errors: one clear line, a non-zero exit code, never a traceback."""
+
+from __future__ import annotations
+
+
+class MockintError(Exception):
+    """A problem the user can fix (bad input, missing store, wrong key...).
+
+    The CLI prints ``str(error)`` as one line (plus ``hint`` if given) and exits with ``exit_code``.
+    """
+
+    exit_code = 1
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.hint = hint
+
+
+class UsageError(MockintError):
+    """Wrong flags or arguments (exit code 2, like click's usage errors)."""
+
+    exit_code = 2
+
+
+class StoreError(MockintError):
+    """The Chroma store or a SQLite file is missing, corrupt, locked or built by another embedder."""
+
+    exit_code = 3
+
+
+class LLMConfigError(MockintError):
+    """LLM mode is requested but the endpoint / model / key is missing or rejected."""
+
+    exit_code = 4

@@ -1,0 +1,1 @@
+"""Graders: the rubric shared by both engines and the deterministic offline grader."""
