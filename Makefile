@@ -18,7 +18,7 @@ demo: $(STAMP)
 	$(BIN)/mockint simulate --persona average -n 3 --show
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q; rc=$$?; if [ $$rc -eq 5 ]; then echo 'no tests collected'; exit 0; fi; exit $$rc
 
 test-all: $(STAMP)
 	$(BIN)/python -m pytest -q -m ''
