@@ -1,0 +1,74 @@
+"""The engine protocol shared by the offline and LLM engines, and the follow-up planning both use.
+
+An engine grades one answer, criticises a grade that failed the deterministic check, and phrases a follow-up.
+Which point a follow-up targets is decided here (same for both engines); the engine only words it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from agent.schemas import EngineInfo, GradeOutput, GradeRequest, Question, RefPoint
+
+FOLLOWUP_POINT_CHARS = 60
+
+
+class Engine(Protocol):
+    name: str
+
+    def info(self) -> EngineInfo: ...
+
+    def grade(self, req: GradeRequest) -> GradeOutput:
+        """Grade one answer. May return an ``agent.schemas.Grade`` to report its own engine label / notices."""
+        ...
+
+    def critique(self, req: GradeRequest, grade: GradeOutput, problems: list[str]) -> str: ...
+
+    def follow_up(self, question: Question, plan: FollowUpPlan) -> str: ...
+
+
+@dataclass(frozen=True)
+class FollowUpPlan:
+    """What the next follow-up is about: a missing/partial reference point, or a follow-up from the notes."""
+
+    target: RefPoint | None = None
+    status: str = "missing"  # status of the target point so far
+    bank_text: str | None = None  # a 可能追问 / 延伸问题 from the bank (used when no point is targeted)
+    index: int = 0  # how many follow-ups were already asked (templates rotate on it)
+    answer: str = ""  # the candidate's latest answer (context for an LLM-phrased follow-up)
+
+
+def plan_follow_up(
+    question: Question,
+    ref_points: list[RefPoint],
+    point_status: dict[str, str],
+    targeted: list[str],
+    asked_texts: list[str],
+    answer: str = "",
+) -> FollowUpPlan | None:
+    """Next follow-up for ``question``, or ``None`` when every point is covered or nothing new is left.
+
+    Order: the first reference point not yet covered and never targeted (missing before partial), then the
+    question's own follow-ups from the notes not yet asked.
+    """
+    open_points = [p for p in ref_points if point_status.get(p.point, "missing") != "covered"]
+    if ref_points and not open_points:
+        return None
+    index = len(asked_texts)
+    candidates = [p for p in open_points if p.point not in targeted]
+    candidates.sort(key=lambda p: 0 if point_status.get(p.point, "missing") == "missing" else 1)
+    if candidates:
+        target = candidates[0]
+        status = point_status.get(target.point, "missing")
+        return FollowUpPlan(target=target, status=status, index=index, answer=answer)
+    asked = {t.strip() for t in asked_texts}
+    for text in question.followups:
+        if text.strip() and text.strip() not in asked:
+            return FollowUpPlan(bank_text=text.strip(), index=index, answer=answer)
+    return None
+
+
+def short_point(point: str, limit: int = FOLLOWUP_POINT_CHARS) -> str:
+    point = " ".join(point.split())
+    return point if len(point) <= limit else point[: limit - 1] + "…"

@@ -1,0 +1,131 @@
+"""The LLM engine: structured grading through function calling, a critic for failed checks, phrased follow-ups.
+
+Happy path per answered question: one grading call, plus one call to phrase a follow-up when a point is
+missing — at most two. The critic is called only when the deterministic check fails. Any model failure
+(timeout, HTTP error, malformed or schema-violating output) falls back to the offline engine for that call and
+is marked on the grade (``engine="offline-fallback"`` plus a notice); the session never crashes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import TYPE_CHECKING, Any
+
+from agent.engines.base import Engine, FollowUpPlan
+from agent.engines.offline import OfflineEngine, complete_grade
+from agent.prompts import escape_data, load_prompt, prompt_versions
+from agent.schemas import EngineInfo, Grade, GradeOutput, GradeRequest, Question
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+log = logging.getLogger(__name__)
+FALLBACK_NOTICE = "大模型调用失败（{error}），本题已改用离线评分"
+
+
+class LLMEngine:
+    name = "llm"
+
+    def __init__(self, model: BaseChatModel, fallback: Engine | None = None, model_name: str = "") -> None:
+        self.model = model
+        self.fallback: Engine = fallback or OfflineEngine()
+        self.model_name = model_name or str(getattr(model, "model_name", "") or "")
+
+    @classmethod
+    def from_settings(cls) -> LLMEngine:
+        from agent.config import llm_settings
+        from agent.llm import chat_model
+
+        settings = llm_settings()
+        return cls(chat_model(settings), model_name=settings.model)
+
+    def info(self) -> EngineInfo:
+        return EngineInfo(kind="llm", model=self.model_name, prompt_versions=prompt_versions())
+
+    # ------------------------------------------------------------------ grade
+    def grade(self, req: GradeRequest) -> GradeOutput:
+        messages = load_prompt("grade").messages(
+            question=req.question,
+            kind="项目经历题，按 STAR 评分" if req.kind == "project" else "知识题",
+            reference_points=_points_block(req),
+            answer=escape_data(req.answer),
+            critique=f"\n上一次评分未通过校验，请修正：\n{req.critique}\n" if req.critique else "",
+            rubric_note=_rubric_note(req),
+        )
+        try:
+            structured = self.model.with_structured_output(GradeOutput, method="function_calling")
+            out = structured.invoke(messages)
+            if not isinstance(out, GradeOutput):
+                raise ValueError("模型没有返回结构化评分")
+        except Exception as exc:  # noqa: BLE001 - any model fault degrades to the offline grade
+            return self._fallback_grade(req, exc)
+        return complete_grade(req, out)
+
+    def _fallback_grade(self, req: GradeRequest, exc: Exception) -> Grade:
+        log.warning("LLM grade failed, falling back to offline: %s", exc)
+        out = self.fallback.grade(req)
+        notice = FALLBACK_NOTICE.format(error=_short_error(exc))
+        base = out.model_dump() if not isinstance(out, Grade) else out.model_dump(exclude={"engine", "notices"})
+        notices = (out.notices if isinstance(out, Grade) else []) + [notice]
+        return Grade(**{k: v for k, v in base.items() if k in GradeOutput.model_fields}, engine="offline-fallback",
+                     notices=notices)
+
+    # ------------------------------------------------------------------ critic
+    def critique(self, req: GradeRequest, grade: GradeOutput, problems: list[str]) -> str:
+        messages = load_prompt("critique").messages(
+            question=req.question,
+            reference_points=_points_block(req),
+            answer=escape_data(req.answer),
+            grade=json.dumps(grade.model_dump(mode="json"), ensure_ascii=False),
+            problems="\n".join(f"- {p}" for p in problems),
+        )
+        try:
+            text = _text(self.model.invoke(messages))
+        except Exception as exc:  # noqa: BLE001
+            log.warning("LLM critic failed: %s", exc)
+            text = ""
+        return text or self.fallback.critique(req, grade, problems)
+
+    # ------------------------------------------------------------------ follow-up
+    def follow_up(self, question: Question, plan: FollowUpPlan) -> str:
+        if plan.target is None:
+            return plan.bank_text or ""
+        messages = load_prompt("followup").messages(
+            question=question.text,
+            point=plan.target.point,
+            status="部分提到" if plan.status == "partial" else "没有提到",
+            answer=escape_data(plan.answer),
+        )
+        try:
+            text = _text(self.model.invoke(messages)).strip()
+        except Exception as exc:  # noqa: BLE001
+            log.warning("LLM follow-up failed: %s", exc)
+            text = ""
+        return text.splitlines()[0].strip() if text else self.fallback.follow_up(question, plan)
+
+
+def _points_block(req: GradeRequest) -> str:
+    if not req.reference_points:
+        return "（无：知识库中没有找到参考资料，请只按评分标准评分，points 留空）"
+    return "\n".join(f"- {p.point} | {p.chunk_id}" for p in req.reference_points)
+
+
+def _rubric_note(req: GradeRequest) -> str:
+    if req.kind == "project":
+        return "这是项目经历题：参考要点是 STAR 结构（背景/目标/做法/结果/反思），分数按结构完整度与深度给 0–10。"
+    if req.no_reference:
+        return "本题没有参考资料：points 留空，只按评分标准整体打分，并在 feedback 中说明没有参考资料。"
+    return ""
+
+
+def _text(message: Any) -> str:
+    content = getattr(message, "content", message)
+    if isinstance(content, list):
+        return "".join(c.get("text", "") if isinstance(c, dict) else str(c) for c in content)
+    return str(content or "")
+
+
+def _short_error(exc: Exception) -> str:
+    text = f"{type(exc).__name__}: {exc}".splitlines()[0]
+    return text[:120]

@@ -1,0 +1,85 @@
+"""The offline engine: deterministic grading by :func:`agent.grading.offline.grade_offline`, Chinese templates
+for feedback, follow-ups and critiques. No network, same input → same output."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from agent.engines.base import FollowUpPlan, short_point
+from agent.engines.repair import repair_grade
+from agent.schemas import EngineInfo, GradeOutput, GradeRequest, Question
+
+Grader = Callable[[GradeRequest], GradeOutput]
+
+FOLLOWUP_MISSING = (
+    "你刚才没有提到「{point}」，能具体讲讲吗？",
+    "关于「{point}」，你是怎么理解的？可以结合一个例子说明。",
+    "再补充一点：「{point}」这部分你会怎么回答？",
+)
+FOLLOWUP_PARTIAL = (
+    "你提到了「{point}」的一部分，能再展开说说吗？",
+    "「{point}」这一点你只讲了一半，细节是什么？",
+)
+
+
+def _default_grader() -> Grader:
+    from agent.grading.offline import grade_offline  # type: ignore[import-not-found,unused-ignore]
+
+    return grade_offline  # type: ignore[no-any-return]
+
+
+class OfflineEngine:
+    name = "offline"
+
+    def __init__(self, grader: Grader | None = None) -> None:
+        self._grader = grader
+
+    def info(self) -> EngineInfo:
+        return EngineInfo(kind="offline")
+
+    def grade(self, req: GradeRequest) -> GradeOutput:
+        if self._grader is None:
+            self._grader = _default_grader()
+        out = self._grader(req)
+        if req.critique:  # a re-grade after a failed check: keep only the evidence that holds
+            out = repair_grade(req, out)
+        return complete_grade(req, out)
+
+    def critique(self, req: GradeRequest, grade: GradeOutput, problems: list[str]) -> str:
+        return "上一次评分未通过校验：" + "；".join(problems)
+
+    def follow_up(self, question: Question, plan: FollowUpPlan) -> str:
+        if plan.target is None:
+            return plan.bank_text or ""
+        templates = FOLLOWUP_PARTIAL if plan.status == "partial" else FOLLOWUP_MISSING
+        return templates[plan.index % len(templates)].format(point=short_point(plan.target.point))
+
+
+def complete_grade(req: GradeRequest, out: GradeOutput) -> GradeOutput:
+    """Fill an empty feedback / model answer from templates (the grader's own text wins when present)."""
+    update: dict[str, str] = {}
+    if not out.feedback:
+        update["feedback"] = template_feedback(req, out)
+    if not out.model_answer and req.reference_points:
+        update["model_answer"] = "；".join(p.point for p in req.reference_points)
+    return out.model_copy(update=update) if update else out
+
+
+def template_feedback(req: GradeRequest, out: GradeOutput) -> str:
+    if not req.answer.strip():
+        return "没有作答。建议先看参考答案要点，再用自己的话复述一遍。"
+    covered = [short_point(p.point, 30) for p in out.points if p.status == "covered"]
+    partial = [short_point(p.point, 30) for p in out.points if p.status == "partial"]
+    missing = [short_point(p.point, 30) for p in out.points if p.status == "missing"]
+    parts = []
+    if req.no_reference:
+        parts.append("知识库中没有找到这道题的参考资料，本次仅按评分标准粗评。")
+    if covered:
+        parts.append("答到了：" + "、".join(covered) + "。")
+    if partial:
+        parts.append("讲得不完整：" + "、".join(partial) + "。")
+    if missing:
+        parts.append("没有提到：" + "、".join(missing) + "。")
+    if out.errors:
+        parts.append("存在错误：" + "；".join(out.errors) + "。")
+    return "".join(parts) or "回答与题目关系不大，建议围绕题目的核心概念作答。"

@@ -1,0 +1,183 @@
+"""select → ask (interrupt) and follow_up: which question next, the candidate's answer, follow-ups, finalizing.
+
+A question's final score (documented in the README/transcript): ``final = max(main, (main + best_followup) / 2)``
+— a follow-up answer can raise the score, but prompted recall counts half, so a weak main answer rescued by a
+perfect follow-up lands in the middle, never at 10.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from langgraph.runtime import Runtime
+from langgraph.types import Command, interrupt
+
+from agent.context import Context
+from agent.engines.base import plan_follow_up
+from agent.grading.rubric import RUBRIC_VERSION
+from agent.nodes.common import clean_answer, current_question, now_iso
+from agent.nodes.references import bank_points
+from agent.schemas import Grade, PointVerdict, Question, QuestionSummary, Reflection, RefPoint, Turn
+from agent.select import DEFAULT_DIFFICULTY, adapt_difficulty, choose_next
+from agent.state import State
+
+log = logging.getLogger(__name__)
+SKIP_WORDS = {"/skip", "/跳过"}
+_RANK = {"missing": 0, "partial": 1, "covered": 2}
+
+
+def select(state: State, runtime: Runtime[Context]) -> Command[Literal["ask", "report"]]:
+    ctx = runtime.context
+    asked = list(state.get("asked_ids", []))
+    limit = len(ctx.question_ids) if ctx.question_ids else ctx.n_questions
+    if len(asked) >= limit:
+        return Command(goto="report")
+    bank = ctx.get_bank()
+    target = state.get("difficulty_now") or ctx.difficulty or DEFAULT_DIFFICULTY
+    question = choose_next(
+        bank, asked, categories=ctx.categories, target_difficulty=target, seed=state.get("seed", 0),
+        preset_ids=ctx.question_ids, weights=_focus_weights(ctx, bank),
+    )
+    if question is None:
+        return Command(goto="report")
+    turn = {"kind": "main", "question": question.text, "targets": [], "asked_at": now_iso()}
+    return Command(
+        goto="ask",
+        update={
+            "asked_ids": asked + [question.id], "current": question.model_dump(mode="json"), "turn": turn,
+            "difficulty_now": target, "followups_asked": 0, "followup_texts": [], "targeted_points": [],
+            "point_status": {}, "question_scores": [], "main_points": [], "grade": None, "request": None,
+        },
+    )
+
+
+def _focus_weights(ctx: Context, bank: Any) -> dict[str, float] | None:
+    if ctx.focus != "weak":
+        return None
+    try:
+        from agent.review import weak_weights
+    except ImportError:
+        return None
+    return weak_weights(bank)
+
+
+def ask(state: State, runtime: Runtime[Context]) -> Command[Literal["retrieve", "follow_up"]]:
+    """Pause for the answer. Everything before ``interrupt`` is idempotent (the node re-runs on resume)."""
+    ctx = runtime.context
+    question = state["current"] or {}
+    turn = dict(state["turn"] or {})
+    payload = {
+        "question": turn["question"], "question_id": question["id"], "category": question["category"],
+        "difficulty": question["difficulty"], "kind": turn["kind"], "main_question": question["text"],
+        "number": len(state.get("asked_ids", [])),
+        "total": len(ctx.question_ids) if ctx.question_ids else ctx.n_questions,
+        "followup": state.get("followups_asked", 0), "max_followups": ctx.max_followups,
+    }
+    answer = clean_answer(interrupt(payload))
+    skipped = answer.strip().lower() in SKIP_WORDS
+    turn.update(answer="" if skipped else answer, skipped=skipped, answered_at=now_iso())
+    if not skipped:
+        return Command(goto="retrieve", update={"turn": turn})
+    q = Question.model_validate(question)
+    skip = skip_grade(q, runtime.context.get_engine().name)
+    return Command(
+        goto="follow_up",
+        update={"turn": turn, "grade": skip.model_dump(mode="json"), "request": None, "grade_attempts": 0,
+                "reflection": Reflection(attempts=0).model_dump(mode="json")},
+    )
+
+
+def skip_grade(question: Question, engine: str) -> Grade:
+    points = [PointVerdict(point=p.point, chunk_id=p.chunk_id, quote="", status="missing") for p in bank_points(question)]
+    return Grade(
+        points=points, feedback="本题已跳过，记 0 分。建议复习参考答案要点。",
+        model_answer="；".join(question.reference_points), score=0.0, rubric_version=RUBRIC_VERSION, engine=engine,
+    )
+
+
+def follow_up(state: State, runtime: Runtime[Context]) -> Command[Literal["ask", "select"]]:
+    """Record the finished turn; ask a follow-up on an open point, or finalize the question."""
+    ctx = runtime.context
+    question = current_question(dict(state))
+    turn = state["turn"] or {}
+    grade = Grade.model_validate(state["grade"])
+    finished = Turn(
+        question_id=question.id, question=turn["question"], category=question.category,
+        difficulty=question.difficulty, kind=turn["kind"], answer=turn.get("answer", ""),
+        skipped=turn.get("skipped", False), grade=grade,
+        reflection=Reflection.model_validate(state.get("reflection") or {}), asked_at=turn.get("asked_at", ""),
+        answered_at=turn.get("answered_at", ""), sources=question.sources,
+    )
+    status = merge_status(state.get("point_status", {}), grade.points)
+    scores = list(state.get("question_scores", [])) + [grade.score]
+    asked_texts = list(state.get("followup_texts", []))
+    common = {"turns": [finished.model_dump(mode="json")], "point_status": status, "question_scores": scores}
+
+    text, target = "", None
+    if not turn.get("skipped") and state.get("followups_asked", 0) < ctx.max_followups:
+        main_points = [RefPoint.model_validate(p) for p in state.get("main_points", [])]
+        plan = plan_follow_up(
+            question, main_points, status, list(state.get("targeted_points", [])), asked_texts, finished.answer
+        )
+        if plan is not None:
+            text = ctx.get_engine().follow_up(question, plan).strip()
+            target = plan.target
+    if text and text not in asked_texts:
+        next_turn = {"kind": "followup", "question": text, "asked_at": now_iso(),
+                     "targets": [target.model_dump()] if target else []}
+        targeted = list(state.get("targeted_points", [])) + ([target.point] if target else [])
+        return Command(goto="ask", update={
+            **common, "turn": next_turn, "followups_asked": state.get("followups_asked", 0) + 1,
+            "followup_texts": asked_texts + [text], "targeted_points": targeted,
+        })
+
+    final = final_score(scores)
+    summary = QuestionSummary(question_id=question.id, question=question.text, category=question.category,
+                              score=final, followups=state.get("followups_asked", 0))
+    if ctx.record_review:
+        _record_review(state, question, grade if finished.kind == "main" else None, status, final)
+    return Command(goto="select", update={
+        **common, "results": [summary.model_dump(mode="json")], "turn": None,
+        "difficulty_now": adapt_difficulty(state.get("difficulty_now") or DEFAULT_DIFFICULTY, final),
+    })
+
+
+def merge_status(previous: dict[str, str], verdicts: list[PointVerdict]) -> dict[str, str]:
+    merged = dict(previous)
+    for v in verdicts:
+        if _RANK[v.status] >= _RANK.get(merged.get(v.point, "missing"), 0):
+            merged[v.point] = v.status
+    return merged
+
+
+def final_score(scores: list[float]) -> float:
+    if not scores:
+        return 0.0
+    main = scores[0]
+    if len(scores) == 1:
+        return main
+    return round(max(main, (main + max(scores[1:])) / 2), 1)
+
+
+def _record_review(state: State, question: Question, main_grade: Grade | None, status: dict[str, str],
+                   final: float) -> None:
+    """Update the FSRS cards in the same step that finalizes the question (idempotent per turn key)."""
+    try:
+        from agent.review import record_grade
+    except ImportError:  # the review module is optional
+        return
+    if main_grade is None:
+        main_grade = _main_grade(state, question.id)
+    points = [PointVerdict(point=p, chunk_id="", quote="", status=s) for p, s in status.items()]  # type: ignore[arg-type]
+    merged = main_grade.model_copy(update={"score": final, "points": points})
+    turn_key = f"{len(state.get('asked_ids', []))}:{question.id}"
+    record_grade(state.get("session_id", ""), turn_key, question, merged, datetime.now(UTC))
+
+
+def _main_grade(state: State, question_id: str) -> Grade:
+    for turn in reversed(state.get("turns", [])):
+        if turn.get("question_id") == question_id and turn.get("kind") == "main" and turn.get("grade"):
+            return Grade.model_validate(turn["grade"])
+    return Grade(score=0.0)

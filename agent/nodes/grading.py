@@ -1,0 +1,80 @@
+"""retrieve → grade → reflect: reference points, the engine's grade, the deterministic check and bounded retries."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from langgraph.runtime import Runtime
+from langgraph.types import Command
+
+from agent.context import Context
+from agent.grading.rubric import RUBRIC_VERSION, check_grade
+from agent.nodes.common import current_question
+from agent.nodes.references import build_request
+from agent.schemas import Grade, GradeOutput, GradeRequest, Reflection
+from agent.state import State
+
+
+def retrieve(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+    ctx = runtime.context
+    question = current_question(dict(state))
+    request, ids, notices = build_request(
+        question, state["turn"] or {}, ctx.get_retriever, ctx.retrieval_k, ctx.max_answer_chars
+    )
+    update: dict[str, Any] = {
+        "request": request.model_dump(mode="json"),
+        "retrieved_ids": ids,
+        "notices": notices,
+        "grade_attempts": 0,
+        "critique": None,
+        "grade": None,
+        "problems": [],
+    }
+    if (state["turn"] or {}).get("kind") == "main":
+        update["main_points"] = [p.model_dump() for p in request.reference_points]
+    return update
+
+
+def grade(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+    engine = runtime.context.get_engine()
+    request = GradeRequest.model_validate(state["request"])
+    if state.get("critique"):
+        request = request.model_copy(update={"critique": state["critique"]})
+    out = engine.grade(request)
+    stored = to_grade(out, engine.name, request, state.get("notices", []))
+    return {"grade": stored.model_dump(mode="json"), "grade_attempts": state.get("grade_attempts", 0) + 1}
+
+
+def to_grade(out: GradeOutput, engine_name: str, request: GradeRequest, notices: list[str]) -> Grade:
+    own_notices = out.notices if isinstance(out, Grade) else []
+    label = out.engine if isinstance(out, Grade) and out.engine else engine_name
+    base = {k: v for k, v in out.model_dump().items() if k in GradeOutput.model_fields}
+    if request.no_reference:
+        base["feedback"] = _with_no_reference_note(base.get("feedback", ""))
+    return Grade(
+        **base,
+        rubric_version=RUBRIC_VERSION,
+        engine=label,
+        no_reference=request.no_reference,
+        notices=list(notices) + [n for n in own_notices if n not in notices],
+    )
+
+
+def _with_no_reference_note(feedback: str) -> str:
+    note = "（知识库中没有找到参考资料，本题仅按评分标准评分）"
+    return feedback if "没有找到参考资料" in feedback else (note + feedback)
+
+
+def reflect(state: State, runtime: Runtime[Context]) -> Command[Literal["grade", "follow_up"]]:
+    """Check the grade; re-grade with a critique while retries remain, else accept it (maybe unverified)."""
+    ctx = runtime.context
+    request = GradeRequest.model_validate(state["request"])
+    current = Grade.model_validate(state["grade"])
+    problems = check_grade(request, current, set(state.get("retrieved_ids", [])))
+    seen = list(state.get("problems", []))
+    attempts = state.get("grade_attempts", 1)
+    if problems and attempts <= ctx.max_grade_retries:
+        critique = ctx.get_engine().critique(request, current, problems)
+        return Command(goto="grade", update={"critique": critique, "problems": seen + problems})
+    reflection = Reflection(attempts=attempts, verified=not problems, problems=seen + problems)
+    return Command(goto="follow_up", update={"reflection": reflection.model_dump(mode="json")})

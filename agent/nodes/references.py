@@ -1,0 +1,99 @@
+"""Reference points for one turn: the bank's points, retrieved chunks (gated by relevance), or the STAR rubric.
+
+Rules:
+  * ``project`` questions: the STAR rubric (背景/目标/做法/结果/反思) as points, ids ``rubric:star#<i>``.
+  * main turn: the question's bank points (``bank:<qid>#<i>``); retrieved chunks for the question and for the
+    answer's key claims are added as points only when the bank has fewer than 2 points (so a strong answer
+    that covers the bank points is not penalised by extra text); all relevant hit ids are allowed citations.
+  * follow-up turn: the targeted point(s); a follow-up taken from the notes is graded against chunks retrieved
+    for it.
+  * nothing relevant at all → ``no_reference=True``: graded on the rubric alone, never an invented reference.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from agent.schemas import GradeRequest, Question, RefPoint, RetrievedChunk
+
+log = logging.getLogger(__name__)
+
+STAR_POINTS = (
+    "背景：项目的业务背景与问题规模",
+    "目标：要解决的问题和衡量成功的指标",
+    "做法：本人负责的方案、关键技术选择及其取舍",
+    "结果：可量化的效果（指标、上线情况）",
+    "反思：遇到的困难、教训与可以改进之处",
+)
+MIN_BANK_POINTS = 2
+MAX_CHUNK_POINTS = 3
+CHUNK_POINT_CHARS = 160
+CLAIM_QUERY_CHARS = 300
+TRUNCATION_NOTICE = "回答过长（{n} 字），只评了前 {limit} 字"
+RETRIEVAL_NOTICE = "检索不可用（{error}），本题只用题库要点评分"
+
+
+def bank_points(question: Question) -> list[RefPoint]:
+    return [RefPoint(point=p, chunk_id=f"bank:{question.id}#{i}") for i, p in enumerate(question.reference_points)]
+
+
+def star_points() -> list[RefPoint]:
+    return [RefPoint(point=p, chunk_id=f"rubric:star#{i}") for i, p in enumerate(STAR_POINTS)]
+
+
+def chunk_point(hit: RetrievedChunk) -> RefPoint:
+    text = " ".join(hit.text.split())
+    sentences = re.split(r"(?<=[。！？.!?；;])\s*", text)
+    point = ""
+    for sentence in sentences:
+        if len(point) + len(sentence) > CHUNK_POINT_CHARS and point:
+            break
+        point += sentence
+    return RefPoint(point=point[:CHUNK_POINT_CHARS] or text[:CHUNK_POINT_CHARS], chunk_id=hit.chunk_id)
+
+
+def _search(retriever: Any, query: str, k: int) -> list[RetrievedChunk]:
+    result = retriever.search(query, k)
+    return list(result.hits) if result.relevant else []
+
+
+def build_request(
+    question: Question, turn: dict[str, Any], retriever_factory: Any, k: int, max_chars: int
+) -> tuple[GradeRequest, list[str], list[str]]:
+    """(request, allowed chunk ids, notices) for the turn in progress."""
+    answer: str = turn.get("answer", "")
+    notices: list[str] = []
+    if len(answer) > max_chars:
+        notices.append(TRUNCATION_NOTICE.format(n=len(answer), limit=max_chars))
+        answer = answer[:max_chars]
+    if question.kind == "project":
+        points = star_points()
+        return GradeRequest(question=turn["question"], kind="project", reference_points=points, answer=answer), [
+            p.chunk_id for p in points
+        ], notices
+    if turn.get("kind") == "followup":
+        points = [RefPoint(**p) for p in turn.get("targets", [])]
+        queries = [] if points else [turn["question"]]
+    else:
+        points = bank_points(question)
+        queries = [question.text]
+        if len(points) < MIN_BANK_POINTS and answer.strip():
+            queries.append(answer[:CLAIM_QUERY_CHARS])
+    hits: list[RetrievedChunk] = []
+    if queries:
+        try:
+            retriever = retriever_factory()
+            for query in queries:
+                hits.extend(h for h in _search(retriever, query, k) if h.chunk_id not in {x.chunk_id for x in hits})
+        except Exception as exc:  # noqa: BLE001 - a broken store degrades to bank points, with a notice
+            log.warning("retrieval failed: %s", exc)
+            notices.append(RETRIEVAL_NOTICE.format(error=str(exc).splitlines()[0][:80] if str(exc) else type(exc).__name__))
+    if len(points) < MIN_BANK_POINTS:
+        points += [chunk_point(h) for h in hits[: MAX_CHUNK_POINTS - len(points)]]
+    ids = sorted({p.chunk_id for p in points} | {h.chunk_id for h in hits})
+    request = GradeRequest(
+        question=turn["question"], kind="knowledge", reference_points=points, answer=answer, no_reference=not points
+    )
+    return request, ids, notices

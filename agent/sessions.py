@@ -1,0 +1,233 @@
+"""Sessions: ids, the checkpointer (SQLite by default, Postgres optional), listing, and the reusable runner.
+
+:func:`run_session` drives the graph with an *answer provider* — a callable ``(payload) -> str | None`` that
+gets the ``interrupt`` payload (question, category, difficulty, kind...) and returns the answer, or ``None``
+to stop (``/quit``, scripted answers ran out): the session stays saved and ``mockint resume ID`` continues it.
+``interview``, ``resume``, ``drill``, ``review`` and ``simulate`` all use it. Transcripts are written to
+``$MOCKINT_HOME/transcripts/<session_id>/`` and to ``out`` if given, after every answer and at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from agent.config import sessions_db, transcripts_dir
+from agent.context import Context
+from agent.errors import MockintError, StoreError, UsageError
+from agent.schemas import Transcript, Turn
+
+AnswerProvider = Callable[[dict[str, Any]], "str | None"]
+POSTGRES_ENV = "MOCKINT_POSTGRES_URL"
+
+
+def new_session_id(now: datetime | None = None) -> str:
+    """Short, readable, sortable: ``MMDD-HHMM-xxxx`` (UTC)."""
+    now = now or datetime.now(UTC)
+    return f"{now:%m%d-%H%M}-{secrets.token_hex(2)}"
+
+
+@contextmanager
+def open_checkpointer() -> Iterator[Any]:
+    """The session store: Postgres when ``MOCKINT_POSTGRES_URL`` is set, else SQLite under ``MOCKINT_HOME``."""
+    url = os.environ.get(POSTGRES_ENV)
+    if url:
+        try:
+            from langgraph.checkpoint.postgres import PostgresSaver  # type: ignore[import-not-found,unused-ignore]
+        except ImportError:
+            raise MockintError(
+                f"设置了 {POSTGRES_ENV} 但未安装 langgraph-checkpoint-postgres",
+                hint="pip install 'mockint[postgres]'，或取消该环境变量以使用本地 SQLite",
+            ) from None
+        with PostgresSaver.from_conn_string(url) as saver:
+            saver.setup()
+            yield saver
+        return
+    from langgraph.checkpoint.sqlite import SqliteSaver
+
+    path = sessions_db()
+    try:
+        conn = sqlite3.connect(path, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        saver = SqliteSaver(conn)
+        saver.setup()
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"会话数据库 {path} 无法打开: {exc}",
+                         hint=f"把该文件移走（例如 mv {path} {path}.bak）后会新建一个空的会话库") from None
+    try:
+        yield saver
+    finally:
+        conn.close()
+
+
+@dataclass
+class SessionResult:
+    session_id: str
+    status: str  # finished | paused
+    transcript: Transcript
+    paths: list[Path] = field(default_factory=list)
+
+
+@dataclass
+class Observer:
+    """Optional UI hooks (the CLI shows panels; scripts pass nothing)."""
+
+    on_turn: Callable[[Turn], None] | None = None
+    on_finish: Callable[[Transcript], None] | None = None
+
+
+def _config(session_id: str, ctx: Context) -> dict[str, Any]:
+    from agent.graph import recursion_limit
+
+    return {"configurable": {"thread_id": session_id}, "recursion_limit": recursion_limit(ctx)}
+
+
+def session_context(values: dict[str, Any], **deps: Any) -> Context:
+    """Rebuild a session's Context from the settings stored in its state (plus injected dependencies)."""
+    if not values.get("settings"):
+        raise MockintError("会话状态中没有保存设置，无法继续")
+    return Context.from_settings(values["settings"], **deps)
+
+
+def run_session(
+    ctx: Context,
+    answers: AnswerProvider,
+    *,
+    session_id: str | None = None,
+    out: Path | None = None,
+    checkpointer: Any = None,
+    observer: Observer | None = None,
+    seed: int | None = None,
+) -> SessionResult:
+    """Start a new session (or continue ``session_id`` if it exists) and drive it until it ends or pauses."""
+    from langgraph.types import Command
+
+    from agent.graph import build_graph
+
+    observer = observer or Observer()
+    with _maybe_checkpointer(checkpointer) as saver:
+        graph = build_graph(checkpointer=saver)
+        session_id = session_id or new_session_id()
+        snapshot = graph.get_state(_config(session_id, ctx))
+        if snapshot.values:
+            ctx = session_context(snapshot.values, bank=ctx.bank, retriever=ctx.retriever, engine=ctx.engine)
+        engine = ctx.get_engine()
+        ctx = replace(ctx, engine=engine)
+        config = _config(session_id, ctx)
+        seen = len(snapshot.values.get("turns", [])) if snapshot.values else 0
+        pending: Any
+        if not snapshot.values:
+            pending = {"session_id": session_id, "settings": ctx.settings(), "started_at": _now(),
+                       "seed": seed if seed is not None else secrets.randbits(31), "turns": [], "results": []}
+        elif snapshot.interrupts:
+            pending = _answer_or_none(answers, snapshot.interrupts[0].value)
+        else:
+            pending = None if snapshot.next else "done"
+        while pending is not None and pending != "done":
+            if isinstance(pending, str):
+                pending = Command(resume=pending)
+            values = graph.invoke(pending, config, context=ctx)
+            turns = values.get("turns", [])
+            for raw in turns[seen:]:
+                if observer.on_turn:
+                    observer.on_turn(Turn.model_validate(raw))
+            seen = len(turns)
+            interrupts = values.get("__interrupt__")
+            if not interrupts:
+                break
+            transcript_now = _transcript(graph, config, engine)
+            write_transcript_dirs(transcript_now, session_id, out)
+            pending = _answer_or_none(answers, interrupts[0].value)
+        final = graph.get_state(config)
+        transcript = _transcript(graph, config, engine)
+        status = "paused" if final.next else "finished"
+        paths = write_transcript_dirs(transcript, session_id, out)
+        if status == "finished" and observer.on_finish:
+            observer.on_finish(transcript)
+        return SessionResult(session_id=session_id, status=status, transcript=transcript, paths=paths)
+
+
+def _answer_or_none(answers: AnswerProvider, payload: dict[str, Any]) -> str | None:
+    answer = answers(payload)
+    return None if answer is None else str(answer)
+
+
+@contextmanager
+def _maybe_checkpointer(checkpointer: Any) -> Iterator[Any]:
+    if checkpointer is not None:
+        yield checkpointer
+    else:
+        with open_checkpointer() as saver:
+            yield saver
+
+
+def _transcript(graph: Any, config: dict[str, Any], engine: Any) -> Transcript:
+    from agent.transcript import build_transcript
+
+    return build_transcript(dict(graph.get_state(config).values), engine.info())
+
+
+def write_transcript_dirs(transcript: Transcript, session_id: str, out: Path | None) -> list[Path]:
+    from agent.transcript import write_transcript
+
+    dirs = [transcripts_dir() / session_id] + ([out] if out else [])
+    return write_transcript(transcript, *dirs)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+# ---------------------------------------------------------------- listing
+def session_info(session_id: str, values: dict[str, Any], next_nodes: tuple[str, ...]) -> dict[str, Any]:
+    settings = values.get("settings", {})
+    summary = values.get("summary") or {}
+    answered = sum(1 for t in values.get("turns", []) if t.get("kind") == "main")
+    status = "finished" if summary and not next_nodes else "paused" if "ask" in next_nodes else "interrupted"
+    return {
+        "session_id": session_id, "mode": settings.get("mode", "interview"), "engine": settings.get("engine_kind", ""),
+        "started_at": values.get("started_at", ""), "finished_at": values.get("finished_at", ""),
+        "answered": answered, "planned": len(settings.get("question_ids") or []) or settings.get("n_questions", 0),
+        "status": status, "score": summary.get("overall") if summary else None,
+    }
+
+
+def list_sessions(checkpointer: Any = None) -> list[dict[str, Any]]:
+    """Every saved session (newest first) with id, mode, start time, questions answered, status and score."""
+    from agent.graph import build_graph
+
+    with _maybe_checkpointer(checkpointer) as saver:
+        graph = build_graph(checkpointer=saver)
+        infos = []
+        for thread_id in _thread_ids(saver):
+            snap = graph.get_state({"configurable": {"thread_id": thread_id}})
+            if snap.values:
+                infos.append(session_info(thread_id, dict(snap.values), tuple(snap.next)))
+    return sorted(infos, key=lambda i: (i["started_at"], i["session_id"]), reverse=True)
+
+
+def _thread_ids(saver: Any) -> list[str]:
+    conn = getattr(saver, "conn", None)
+    if isinstance(conn, sqlite3.Connection):
+        try:
+            rows = conn.execute("SELECT DISTINCT thread_id FROM checkpoints").fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"会话数据库无法读取: {exc}") from None
+        return [r[0] for r in rows]
+    return list(dict.fromkeys(c.config["configurable"]["thread_id"] for c in saver.list(None)))
+
+
+def load_session(session_id: str, checkpointer: Any) -> dict[str, Any]:
+    from agent.graph import build_graph
+
+    snap = build_graph(checkpointer=checkpointer).get_state({"configurable": {"thread_id": session_id}})
+    if not snap.values:
+        raise UsageError(f"找不到会话 {session_id}", hint="用 mockint sessions 查看已有会话")
+    return dict(snap.values)

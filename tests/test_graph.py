@@ -1,0 +1,247 @@
+"""The interview graph with InMemorySaver and fakes: routing, limits, reflection, skip, resume, references."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from graph_fakes import BANK, FakeRetriever, substring_grade
+from langgraph.checkpoint.memory import InMemorySaver
+
+from agent.context import Context
+from agent.engines.offline import OfflineEngine
+from agent.schemas import GradeOutput, GradeRequest, PointVerdict
+from agent.sessions import run_session
+
+
+def scripted(answers: list[str]) -> tuple[Any, list[dict[str, Any]]]:
+    payloads: list[dict[str, Any]] = []
+    queue = list(answers)
+
+    def provide(payload: dict[str, Any]) -> str | None:
+        payloads.append(payload)
+        return queue.pop(0) if queue else None
+
+    return provide, payloads
+
+
+def make_ctx(grader: Any = substring_grade, **kw: Any) -> Context:
+    kw.setdefault("record_review", False)
+    return Context(bank=BANK, retriever=kw.pop("retriever", FakeRetriever()), engine=OfflineEngine(grader), **kw)
+
+
+def run(ctx: Context, answers: list[str], **kw: Any):
+    provide, payloads = scripted(answers)
+    kw.setdefault("checkpointer", InMemorySaver())
+    kw.setdefault("seed", 7)
+    return run_session(ctx, provide, **kw), payloads
+
+
+def perfect_answer(payload: dict[str, Any]) -> str:
+    from graph_fakes import BANK as bank
+
+    question = next(x for x in bank if x.id == payload["question_id"])
+    return "我的理解：" + "，".join(question.reference_points) + "。分块大小影响召回。"
+
+
+def test_strong_answers_no_followups_and_balanced_categories():
+    ctx = make_ctx(n_questions=3, categories=("rlhf", "lora", "rag"))
+    result = run_session(ctx, perfect_answer, checkpointer=InMemorySaver(), seed=1)
+    t = result.transcript
+    assert result.status == "finished"
+    assert [turn.kind for turn in t.turns] == ["main"] * 3
+    assert len({turn.category for turn in t.turns}) == 3  # balanced: one per category
+    assert len({turn.question_id for turn in t.turns}) == 3  # never repeated
+    assert all(turn.grade and turn.grade.score >= 8 for turn in t.turns)
+    assert t.summary is not None and t.summary.overall >= 8
+    assert set(t.summary.by_category) == {"rlhf", "lora", "rag"}
+
+
+def test_followups_target_missing_points_and_stop_at_limit():
+    ctx = make_ctx(n_questions=1, question_ids=("rlhf-1",), max_followups=2)
+    result, payloads = run(ctx, ["不太清楚", "还是不清楚", "也不知道"])
+    turns = result.transcript.turns
+    assert [t.kind for t in turns] == ["main", "followup", "followup"]
+    assert [p["kind"] for p in payloads] == ["main", "followup", "followup"]
+    assert "奖励模型" in turns[1].question and "PPO" in turns[2].question  # missing points, in order
+    assert turns[1].question != turns[2].question
+    assert [v.point for v in turns[1].grade.points] == ["奖励模型"]  # graded against the targeted point
+    assert result.status == "finished"
+
+
+def test_followup_answer_raises_final_score_and_covered_point_not_asked_again():
+    ctx = make_ctx(n_questions=1, question_ids=("rlhf-1",), max_followups=2)
+    result, _ = run(ctx, ["奖励模型 和 PPO", "KL 惩罚 防止偏离"])
+    turns = result.transcript.turns
+    assert [t.kind for t in turns] == ["main", "followup"]  # only the missing point was asked about
+    assert "KL 惩罚" in turns[1].question
+    main, follow = turns[0].grade.score, turns[1].grade.score
+    summary = result.transcript.summary
+    assert summary.questions[0].score == max(main, (main + follow) / 2) > main
+    assert summary.questions[0].followups == 1
+
+
+def test_no_followups_when_all_covered_and_bank_followups_when_points_targeted():
+    ctx = make_ctx(n_questions=1, question_ids=("lora-1",), max_followups=2)
+    result, _ = run(ctx, ["低秩分解", "不知道", "不知道"])
+    turns = result.transcript.turns
+    assert "冻结原权重" in turns[1].question
+    assert turns[2].question == "LoRA 的秩怎么选？"  # the note's 可能追问 once the points are used up
+
+
+def test_skip_scores_zero_without_followups():
+    ctx = make_ctx(n_questions=2, categories=("rlhf",))
+    result, _ = run(ctx, ["/skip", "/SKIP"])
+    turns = result.transcript.turns
+    assert [t.skipped for t in turns] == [True, True] and all(t.kind == "main" for t in turns)
+    assert all(t.grade.score == 0 for t in turns)
+    assert result.transcript.summary.overall == 0
+
+
+class FlakyGrader:
+    """Puts a fabricated quote in the first ``bad`` grades, then grades honestly."""
+
+    def __init__(self, bad: int) -> None:
+        self.bad = bad
+        self.calls = 0
+        self.critiques: list[str | None] = []
+
+    def __call__(self, req: GradeRequest) -> GradeOutput:
+        self.calls += 1
+        self.critiques.append(req.critique)
+        out = substring_grade(req)
+        if self.calls <= self.bad:
+            fake = PointVerdict(point=req.reference_points[0].point, chunk_id="bank:x#0", quote="从未说过的话",
+                                status="covered")
+            out = out.model_copy(update={"points": [fake] + out.points[1:], "score": 9.5})
+        return out
+
+
+def test_reflection_retry_then_verified():
+    grader = FlakyGrader(bad=1)
+    ctx = Context(bank=BANK, retriever=FakeRetriever(), record_review=False, question_ids=("lora-2",),
+                  max_followups=0, engine=_NoRepair(grader))
+    result, _ = run(ctx, ["初始化为零 合并权重"])
+    turn = result.transcript.turns[0]
+    assert grader.calls == 2 and grader.critiques[0] is None and "未通过校验" in (grader.critiques[1] or "")
+    assert turn.reflection.attempts == 2 and turn.reflection.verified
+    assert turn.reflection.problems  # what was found is kept for the audit
+    assert turn.grade.score == 9.0
+
+
+def test_reflection_gives_up_after_max_retries_and_marks_unverified():
+    grader = FlakyGrader(bad=99)
+    ctx = Context(bank=BANK, retriever=FakeRetriever(), record_review=False, question_ids=("lora-2",),
+                  max_followups=0, max_grade_retries=2, engine=_NoRepair(grader))
+    result, _ = run(ctx, ["初始化为零"])
+    turn = result.transcript.turns[0]
+    assert grader.calls == 3  # 1 + max_grade_retries
+    assert turn.reflection.attempts == 3 and not turn.reflection.verified
+    assert result.status == "finished"
+
+
+def test_offline_regrade_repairs_fabricated_evidence():
+    ctx = make_ctx(grader=FlakyGrader(bad=99), question_ids=("lora-2",), max_followups=0)
+    result, _ = run(ctx, ["初始化为零"])
+    turn = result.transcript.turns[0]
+    assert turn.reflection.verified and turn.reflection.attempts == 2
+    assert all(v.quote in turn.answer for v in turn.grade.points)
+    assert turn.grade.score <= 7  # the fabricated "covered" point was dropped and the score clamped
+
+
+class _NoRepair(OfflineEngine):
+    """An engine that re-grades without the offline repair (like an LLM that may or may not fix itself)."""
+
+    def grade(self, req: GradeRequest) -> GradeOutput:
+        return self._grader(req)  # type: ignore[misc]
+
+
+def test_resume_after_pause_keeps_answers():
+    saver = InMemorySaver()
+    ctx = make_ctx(n_questions=2, categories=("rlhf", "lora"), max_followups=0)
+    first, _ = run(ctx, ["奖励模型 PPO KL 惩罚"], checkpointer=saver, session_id="s-1")
+    assert first.status == "paused" and len(first.transcript.turns) == 1
+    second, payloads = run(ctx, ["低秩分解 冻结原权重 初始化为零 合并权重 偏好数据 Bradley-Terry"],
+                           checkpointer=saver, session_id="s-1")
+    assert second.status == "finished"
+    assert [t.answer for t in second.transcript.turns][0] == "奖励模型 PPO KL 惩罚"
+    assert len(second.transcript.turns) == 2 and len(payloads) == 1
+    assert payloads[0]["question_id"] == second.transcript.turns[1].question_id
+
+
+def test_resume_rebuilds_context_from_state():
+    saver = InMemorySaver()
+    ctx = make_ctx(n_questions=2, categories=("rag",), max_followups=0)
+    run(ctx, ["检索"], checkpointer=saver, session_id="s-2")
+    other = make_ctx(n_questions=9, categories=("lora",))  # settings come from the saved state, not from here
+    result, payloads = run(other, ["分块"], checkpointer=saver, session_id="s-2")
+    assert [t.category for t in result.transcript.turns] == ["rag", "rag"]
+    assert result.transcript.settings["n_questions"] == 2
+
+
+def test_no_reference_grades_by_rubric_alone():
+    ctx = make_ctx(question_ids=("nothing",), retriever=FakeRetriever(relevant=False))
+    from graph_fakes import q
+
+    bank = [*BANK, q("nothing", "misc", 2, [])]
+    ctx = Context(bank=bank, retriever=FakeRetriever(relevant=False), engine=OfflineEngine(substring_grade),
+                  question_ids=("nothing",), record_review=False)
+    result, _ = run(ctx, ["一些回答"])
+    grade = result.transcript.turns[0].grade
+    assert grade.no_reference and grade.points == []
+    assert "没有找到参考资料" in grade.feedback
+
+
+def test_retrieved_chunks_fill_in_when_bank_has_few_points():
+    retriever = FakeRetriever()
+    ctx = make_ctx(question_ids=("rag-2",), retriever=retriever, max_followups=0)
+    result, _ = run(ctx, ["分块"])
+    ids = [v.chunk_id for v in result.transcript.turns[0].grade.points]
+    assert ids == ["bank:rag-2#0", "rag.md#3"]
+    assert retriever.queries[0] == "请解释 rag-2 的原理" and retriever.queries[1] == "分块"  # question, then claims
+
+
+def test_project_question_uses_star_rubric():
+    ctx = make_ctx(question_ids=("proj-1",), max_followups=0)
+    result, _ = run(ctx, ["背景：电商搜索。目标：提升召回。"])
+    points = [v.point for v in result.transcript.turns[0].grade.points]
+    assert [p[:2] for p in points] == ["背景", "目标", "做法", "结果", "反思"]
+
+
+def test_long_answer_graded_on_bounded_prefix_with_notice():
+    seen: list[int] = []
+
+    def grader(req: GradeRequest) -> GradeOutput:
+        seen.append(len(req.answer))
+        return substring_grade(req)
+
+    ctx = make_ctx(grader=grader, question_ids=("lora-2",), max_followups=0, max_answer_chars=100)
+    long = "初始化为零 " + "很" * 5000
+    result, _ = run(ctx, [long])
+    turn = result.transcript.turns[0]
+    assert seen == [100] and turn.answer == long  # the whole answer is kept, a prefix is graded
+    assert any("只评了前 100 字" in n for n in turn.grade.notices)
+
+
+def test_control_characters_and_surrogates_are_cleaned():
+    ctx = make_ctx(question_ids=("lora-2",), max_followups=0)
+    result, _ = run(ctx, ["初始化为零\x00\x07 合并权重 \ud800 🙂"])
+    answer = result.transcript.turns[0].answer
+    assert "\x00" not in answer and "\x07" not in answer and "🙂" in answer
+    answer.encode("utf-8")
+
+
+def test_review_state_updated_when_question_finalized():
+    from agent.review import list_cards
+
+    ctx = make_ctx(question_ids=("lora-1",), max_followups=1, record_review=True)
+    run(ctx, ["低秩分解", "冻结原权重"], session_id="rev-1")
+    cards = list_cards()
+    assert any(c["question_id"] == "lora-1" for c in cards)
+
+
+@pytest.mark.parametrize("limit", [0, 1])
+def test_followup_limit_respected(limit: int):
+    ctx = make_ctx(question_ids=("rag-1",), max_followups=limit)
+    result, _ = run(ctx, ["不知道"] * 5)
+    assert sum(t.kind == "followup" for t in result.transcript.turns) == limit
