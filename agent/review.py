@@ -69,6 +69,7 @@ CREATE TABLE IF NOT EXISTS reviews (
 CREATE INDEX IF NOT EXISTS reviews_card ON reviews(card_id, reviewed_at);
 """
 
+RETRY_SUFFIX = "#retry"  # same as agent.drill.RETRY_SUFFIX
 RATING_NAMES = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
 _STATUS_RATING = {"missing": 1, "partial": 2, "covered": 3}
 
@@ -163,11 +164,15 @@ def record_grade(
     scheduler: Any = None,
 ) -> int:
     """Review the question's cards with the grade. Idempotent per (session_id, turn_key): returns how many
-    cards were newly reviewed (0 when this turn was already recorded)."""
+    cards were newly reviewed (0 when this turn was already recorded). A drill retry (``<id>#retry``)
+    reviews the original question's cards."""
     from fsrs import Card, Rating
 
     when = _utc(when)
     scheduler = scheduler or make_scheduler()
+    retry = question.id.endswith(RETRY_SUFFIX)  # a drill's re-ask of a failed point reviews the original cards
+    if retry:
+        question = question.model_copy(update={"id": question.id.removesuffix(RETRY_SUFFIX)})
     stamp = _iso(when)
     reviewed = 0
     with _connect() as conn:
@@ -187,13 +192,14 @@ def record_grade(
                 conn.execute(
                     "INSERT INTO cards(card_id, question_id, kind, point, question, category, fsrs, due,"
                     " last_score, last_reviewed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                    " ON CONFLICT(card_id) DO UPDATE SET question = excluded.question,"
+                    " ON CONFLICT(card_id) DO UPDATE SET"
+                    " question = CASE WHEN ? THEN question ELSE excluded.question END,"
                     " category = excluded.category, fsrs = excluded.fsrs, due = excluded.due,"
                     " last_score = excluded.last_score, last_reviewed = excluded.last_reviewed",
                     (
                         card_id, question.id, kind, point, question.text, question.category,
                         json.dumps(card.to_dict(), ensure_ascii=False), _iso(card.due),
-                        grade.score if kind == "question" else float(rating), stamp,
+                        grade.score if kind == "question" else float(rating), stamp, retry,
                     ),
                 )
                 reviewed += 1

@@ -127,3 +127,12 @@ def test_weak_weights_prefer_weak_categories_and_due_cards() -> None:
     assert w["d"] == pytest.approx(2 * w["s"])  # same category and score, but due now
     assert w["s"] == pytest.approx(1.0)
     assert w["w"] == pytest.approx(2.8 * 1.9 * 2)  # category avg 1, failed, due again after its short step
+
+
+def test_drill_retry_reviews_the_original_cards() -> None:
+    review.record_grade("s1", "1:q1", q(), g(2, ("missing",)), T0)
+    retry = q().model_copy(update={"id": "q1#retry", "text": "换个问法"})
+    assert review.record_grade("s1", "4:q1#retry", retry, g(8, ("covered",)), T0 + timedelta(minutes=20)) == 2
+    cards = review.list_cards()
+    assert len(cards) == 1 and cards[0]["question"] == "问题 q1"
+    assert [h["rating"] for h in cards[0]["rating_history"]] == ["Again", "Good"]

@@ -1,0 +1,234 @@
+"""Drill planning: topic → ordered question ids (weakest first), and the one-time retry of a failed point.
+
+Topic matching (:func:`topic_questions`)
+  1. a category name: the topic equals a category or is contained in it, case-insensitively ("rlhf" →
+     "RLHF 对齐") → exactly that category's questions, nothing else;
+  2. otherwise free text ("RoPE", "偏好数据"): questions whose text, section, tags or reference points contain
+     the topic, then questions the retriever finds for it (``search_questions``, relevance-gated), in that order.
+
+Order (:func:`order_weakest`), from the review store:
+  tier 0 — asked before with a last score < 7 (not yet Good), lowest score first;
+  tier 1 — never asked (topic relevance order);
+  tier 2 — due for review now, oldest due first;
+  tier 3 — the rest, lowest last score first.
+
+Retry (:func:`plan_drill`): after a weak answer (question's final score ≤ 4) the same point is asked once more,
+``RETRY_GAP`` questions later (or at the end): as a sibling question of the bank (same category, sharing the
+most reference-point vocabulary, not already planned) or, when there is none, as a follow-up form
+``<id>#retry`` (a :class:`Question` copy whose text is the note's 追问 or a rephrasing that targets the first
+missed point). A retry is never retried. The plan is a pure function of the finished turns, so a resumed
+session recomputes the same plan.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from agent.errors import UsageError
+from agent.schemas import Grade, Question
+
+WEAK_SCORE = 4.0
+GOOD_SCORE = 7.0
+RETRY_GAP = 2
+RETRY_SUFFIX = "#retry"
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9\-]+|[\u4e00-\u9fff]+")
+
+
+# ---------------------------------------------------------------- topic → questions
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", "", text).casefold()
+
+
+def matching_categories(topic: str, bank: Iterable[Question]) -> list[str]:
+    key = _norm(topic)
+    cats = sorted({q.category for q in bank})
+    exact = [c for c in cats if _norm(c) == key]
+    return exact or [c for c in cats if key and key in _norm(c)]
+
+
+def _haystack(q: Question) -> str:
+    return _norm(" ".join([q.text, q.section, *q.tags, *q.reference_points]))
+
+
+def _retrieved_ids(retriever: Any, topic: str, k: int) -> list[str]:
+    """Question ids from ``retriever.search_questions`` (hits may be Questions, dicts or objects with an id)."""
+    if retriever is None or not hasattr(retriever, "search_questions"):
+        return []
+    hits = retriever.search_questions(topic, k)
+    hits = getattr(hits, "hits", hits) or []
+    ids = []
+    for hit in hits:
+        if isinstance(hit, tuple):
+            hit = hit[0]
+        if isinstance(hit, dict):
+            value = hit.get("id") or hit.get("question_id")
+        else:
+            value = getattr(hit, "id", None) or getattr(hit, "question_id", None)
+        if value:
+            ids.append(str(value))
+    return ids
+
+
+def topic_questions(topic: str, bank: Sequence[Question], retriever: Any = None, k: int = 20) -> list[Question]:
+    """The bank questions a drill on ``topic`` may ask (see the module docstring)."""
+    if not topic.strip():
+        raise UsageError("请给出练习主题，例如: mockint drill RLHF")
+    cats = matching_categories(topic, bank)
+    if cats:
+        return [q for q in bank if q.category in cats]
+    key = _norm(topic)
+    found = [q for q in bank if key in _haystack(q)]
+    by_id = {q.id: q for q in bank}
+    for qid in _retrieved_ids(retriever, topic, k):
+        if qid in by_id and by_id[qid] not in found:
+            found.append(by_id[qid])
+    if not found:
+        names = "、".join(sorted({q.category for q in bank})[:12])
+        raise UsageError(f"题库里没有与「{topic}」相关的题目", hint=f"可用分类: {names}")
+    return found
+
+
+# ---------------------------------------------------------------- weakest first
+def order_weakest(questions: Sequence[Question], scores: dict[str, float], due: Sequence[str]) -> list[Question]:
+    due_rank = {qid: i for i, qid in enumerate(due)}
+
+    def key(item: tuple[int, Question]) -> tuple[int, float, int]:
+        pos, q = item
+        score = scores.get(q.id)
+        if score is None:
+            return (1, 0.0, pos)
+        if score < GOOD_SCORE:
+            return (0, score, pos)
+        if q.id in due_rank:
+            return (2, float(due_rank[q.id]), pos)
+        return (3, score, pos)
+
+    return [q for _, q in sorted(enumerate(questions), key=key)]
+
+
+def select_drill(
+    topic: str, n: int, bank: Sequence[Question], retriever: Any = None, now: datetime | None = None
+) -> list[str]:
+    """Ordered question ids for ``mockint drill TOPIC -n N``."""
+    from agent import review
+
+    if n < 1:
+        raise UsageError("-n 至少为 1")
+    pool = topic_questions(topic, bank, retriever)
+    ordered = order_weakest(pool, review.recent_scores(), review.due_question_ids(now))
+    return [q.id for q in ordered[:n]]
+
+
+# ---------------------------------------------------------------- retry of a failed point
+@dataclass
+class DrillPlan:
+    """The ids to ask in order and the synthetic retry questions (``<id>#retry``) to add to the bank."""
+
+    ids: list[str]
+    extra: list[Question] = field(default_factory=list)
+    retries: dict[str, str] = field(default_factory=dict)  # failed question id → retry id
+
+
+def _tokens(*texts: str) -> set[str]:
+    """Lower-cased latin words and overlapping CJK bigrams."""
+    out: set[str] = set()
+    for run in _TOKEN.findall(" ".join(texts).lower()):
+        if run[0].isascii():
+            out.add(run)
+        else:
+            out.update(run[i : i + 2] for i in range(max(1, len(run) - 1)))
+    return out
+
+
+def sibling_for(
+    question: Question, bank: Sequence[Question], exclude: set[str], missed: Sequence[str] = ()
+) -> Question | None:
+    """The same-category bank question closest to the missed points (weight 2) and the question (weight 1);
+    it must share at least 3 weighted tokens."""
+    focus = _tokens(*missed)
+    mine = _tokens(question.text, *question.reference_points)
+    best, best_score = None, 2
+    for other in bank:
+        if other.id == question.id or other.id in exclude or other.category != question.category:
+            continue
+        theirs = _tokens(other.text, *other.reference_points)
+        score = 2 * len(focus & theirs) + len(mine & theirs)
+        if score > best_score:
+            best, best_score = other, score
+    return best
+
+
+def retry_question(question: Question, missed: Sequence[str]) -> Question:
+    """A follow-up form of the question: the note's first 追问, else a rephrasing aimed at the first missed point."""
+    if question.followups:
+        text = question.followups[0]
+    elif missed:
+        text = f"换个角度再问一次：围绕「{question.text}」，请重点讲清楚「{missed[0]}」。"
+    else:
+        text = f"换个角度再问一次：请用自己的话重新回答「{question.text}」，给出关键要点。"
+    points = list(missed) + [p for p in question.reference_points if p not in missed]
+    return question.model_copy(update={"id": question.id + RETRY_SUFFIX, "text": text, "reference_points": points})
+
+
+def _finished(turns: Sequence[dict[str, Any]]) -> list[tuple[str, float, list[str]]]:
+    """(question id, best score, missed points) per asked question, in asking order."""
+    out: dict[str, tuple[float, list[str]]] = {}
+    for raw in turns:
+        grade = raw.get("grade") or {}
+        score = float(grade.get("score", 0.0)) if not raw.get("skipped") else 0.0
+        missed = [p["point"] for p in grade.get("points", []) if p.get("status") != "covered"]
+        qid = raw.get("question_id", "")
+        prev = out.get(qid)
+        out[qid] = (max(prev[0], score), prev[1]) if prev else (score, missed)
+    return [(qid, s, m) for qid, (s, m) in out.items()]
+
+
+def plan_drill(base_ids: Sequence[str], turns: Sequence[dict[str, Any]], bank: Sequence[Question]) -> DrillPlan:
+    """The drill's question order given the finished turns (``Turn`` dicts): base ids plus one retry per weak
+    question, inserted ``RETRY_GAP`` questions after it. Asked questions keep their positions."""
+    by_id = {q.id: q for q in bank}
+    done = _finished(turns)
+    asked = [qid for qid, _, _ in done]
+    plan = DrillPlan(ids=list(asked))
+    pending: list[tuple[int, str]] = []  # (position to insert at, retry id)
+    retry_targets: set[str] = set()
+    for index, (qid, score, missed) in enumerate(done):
+        is_retry = qid.endswith(RETRY_SUFFIX) or qid in retry_targets
+        if is_retry or score > WEAK_SCORE or qid not in by_id:
+            continue
+        # only what was known when this question finished, so a resumed session picks the same sibling
+        exclude = set(base_ids) | set(asked[: index + 1]) | retry_targets
+        sibling = sibling_for(by_id[qid], bank, exclude, missed)
+        retry = sibling if sibling is not None else retry_question(by_id[qid], missed)
+        if sibling is None:
+            plan.extra.append(retry)
+        retry_targets.add(retry.id)
+        plan.retries[qid] = retry.id
+        if retry.id not in asked:
+            pending.append((index + 1 + RETRY_GAP, retry.id))
+    queue = [qid for qid in base_ids if qid not in set(asked)]
+    for position, retry_id in sorted(pending):
+        offset = max(0, position - len(asked))
+        queue.insert(min(offset, len(queue)), retry_id)
+    plan.ids.extend(queue)
+    return plan
+
+
+def study_hint(question: Question, grade: Grade, final: float | None = None) -> str | None:
+    """After a weak answer (≤ 4): the model answer and the note section to read; ``None`` otherwise."""
+    score = grade.score if final is None else final
+    if score > WEAK_SCORE:
+        return None
+    parts = []
+    answer = grade.model_answer or "；".join(question.reference_points)
+    if answer:
+        parts.append(f"参考答案：{answer}")
+    where = "；".join(f"{s.file} · {s.section}（第 {s.lines[0]}–{s.lines[1]} 行）" for s in question.sources)
+    if where:
+        parts.append(f"去读：{where}")
+    parts.append("稍后会换个问法再考一次这个点。")
+    return "\n".join(parts)
