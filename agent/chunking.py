@@ -36,6 +36,7 @@ _SENTENCE_END = re.compile(r"(?<=[。！？；!?;])")
 @dataclass
 class _Section:
     path: list[str]
+    line: int = 0  # line of the heading (0: text before the first heading)
     lines: list[tuple[int, str]] = field(default_factory=list)  # (1-based line number, text)
 
 
@@ -69,10 +70,10 @@ def _sections(text: str) -> list[_Section]:
             while stack and stack[-1][0] >= level:
                 stack.pop()
             stack.append((level, _clean_heading(heading.group(2))))
-            sections.append(_Section(path=[t for _, t in stack]))
+            sections.append(_Section(path=[t for _, t in stack], line=number))
         elif row:
             base = [t for _, t in stack]
-            sections.append(_Section(path=[*base, _clean_heading(f"{row.group(1)}. {row.group(2)}")]))
+            sections.append(_Section(path=[*base, _clean_heading(f"{row.group(1)}. {row.group(2)}")], line=number))
             if row.group(3) and row.group(3).strip():
                 sections[-1].lines.append((number, row.group(3).strip()))
         else:
@@ -159,18 +160,41 @@ def make_chunk_id(source: str, lines: tuple[int, int], text: str) -> str:
     return f"{source}:{lines[0]}-{lines[1]}:{digest}"
 
 
+def _make(source: str, heading: str, body: str, span: tuple[int, int]) -> Chunk:
+    full = f"{heading}\n{body}" if heading else body
+    return Chunk(chunk_id=make_chunk_id(source, span, full), source=source, section=heading, text=full, lines=span)
+
+
 def chunk_note(text: str, source: str) -> list[Chunk]:
-    """Chunks of one note. ``source`` is the file name relative to the corpus root (used in ids/metadata)."""
+    """Chunks of one note. ``source`` is the file name relative to the corpus root (used in ids/metadata).
+
+    Consecutive heading-only sections under one parent (bare question lists such as ``## 9. RAG的chunk划分策略
+    是什么？`` with no answer) become one chunk listing those headings, so every question stays findable.
+    """
     chunks: list[Chunk] = []
+    bare: list[_Section] = []
+
+    def flush() -> None:
+        if bare:
+            parent = " > ".join(bare[0].path[:-1])
+            body = "\n".join(f"- {s.path[-1]}" for s in bare)
+            chunks.append(_make(source, parent, body, (bare[0].line, bare[-1].line)))
+            bare.clear()
+
     for section in _sections(text):
+        if bare and section.path[: len(bare[-1].path)] == bare[-1].path:
+            bare.pop()  # a heading whose body is its sub-sections is not a bare question
+        groups = _pack(_blocks(section.lines))
+        if not groups and section.path:
+            if bare and bare[0].path[:-1] != section.path[:-1]:
+                flush()
+            bare.append(section)
+            continue
+        flush()
         heading = " > ".join(section.path)
-        for group in _pack(_blocks(section.lines)):
+        for group in groups:
             body = "\n".join(line.strip() for _, line in group if line.strip())
-            if len(body) < 2:
-                continue
-            full = f"{heading}\n{body}" if heading else body
-            span = (group[0][0], group[-1][0])
-            chunks.append(
-                Chunk(chunk_id=make_chunk_id(source, span, full), source=source, section=heading, text=full, lines=span)
-            )
+            if len(body) >= 2:
+                chunks.append(_make(source, heading, body, (group[0][0], group[-1][0])))
+    flush()
     return chunks

@@ -30,7 +30,7 @@ from agent.errors import MockintError, UsageError
 from agent.schemas import Chunk, Question
 from agent.textio import iter_note_files, read_note_text
 
-CHUNKER_VERSION = "1"
+CHUNKER_VERSION = "3"
 BANK_RECORD = "__bank__"
 _EMBED_BATCH = 16
 
