@@ -31,14 +31,14 @@ _RANK = {"missing": 0, "partial": 1, "covered": 2}
 def select(state: State, runtime: Runtime[Context]) -> Command[Literal["ask", "report"]]:
     ctx = runtime.context
     asked = list(state.get("asked_ids", []))
-    limit = len(ctx.question_ids) if ctx.question_ids else ctx.n_questions
+    bank, preset = _preset(ctx, state)
+    limit = len(preset) if preset else ctx.n_questions
     if len(asked) >= limit:
         return Command(goto="report")
-    bank = ctx.get_bank()
     target = state.get("difficulty_now") or ctx.difficulty or DEFAULT_DIFFICULTY
     question = choose_next(
         bank, asked, categories=ctx.categories, target_difficulty=target, seed=state.get("seed", 0),
-        preset_ids=ctx.question_ids, weights=_focus_weights(ctx, bank),
+        preset_ids=preset, weights=_focus_weights(ctx, bank),
     )
     if question is None:
         return Command(goto="report")
@@ -51,6 +51,20 @@ def select(state: State, runtime: Runtime[Context]) -> Command[Literal["ask", "r
             "point_status": {}, "question_scores": [], "main_points": [], "grade": None, "request": None,
         },
     )
+
+
+def _preset(ctx: Context, state: State) -> tuple[Any, list[str]]:
+    """The bank and the preset id list; in drill mode ``agent.drill.drill_selection`` may append retries
+    (a pure function of the finished turns, so a resumed session plans the same)."""
+    bank = ctx.get_bank()
+    preset = list(ctx.question_ids)
+    if ctx.mode == "drill" and preset:
+        try:
+            from agent.drill import drill_selection
+        except ImportError:
+            return bank, preset
+        preset, bank = drill_selection(preset, state.get("turns", []), bank)
+    return bank, preset
 
 
 def _focus_weights(ctx: Context, bank: Any) -> dict[str, float] | None:

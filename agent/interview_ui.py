@@ -1,0 +1,156 @@
+"""Terminal side of a session: answer providers (interactive rich prompt, answers file) and the panels.
+
+Shared by ``interview``, ``resume`` and the practice commands (``drill``, ``review``). Imports only rich and
+stdlib at top level (the CLI's cold start stays fast).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+
+from agent.errors import UsageError
+
+if TYPE_CHECKING:
+    from agent.schemas import Transcript, Turn
+
+QUIT_WORDS = {"/quit", "/exit", "/退出"}
+_STATUS_ICON = {"covered": "[green]✓[/]", "partial": "[yellow]△[/]", "missing": "[red]✗[/]"}
+
+
+# ---------------------------------------------------------------- answer providers
+def read_answers_file(path: Path) -> list[str]:
+    """A JSON list of strings, or one answer per line (blank lines ignored). Missing/empty/wrong → UsageError."""
+    if not path.exists() or not path.is_file():
+        raise UsageError(f"答案文件不存在: {path}")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise UsageError(f"答案文件不是 UTF-8 文本: {path}") from None
+    if not text.strip():
+        raise UsageError(f"答案文件是空的: {path}", hint="每行一个回答，或一个 JSON 字符串数组")
+    if text.lstrip().startswith("["):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise UsageError(f"答案文件不是合法的 JSON 数组: {path}（{exc.msg}，第 {exc.lineno} 行）") from None
+        if not isinstance(data, list) or not data or not all(isinstance(a, str) for a in data):
+            raise UsageError(f"答案文件的 JSON 必须是非空的字符串数组: {path}")
+        return data
+    return [line for line in text.splitlines() if line.strip()]
+
+
+class ScriptedAnswers:
+    """Answers consumed in order (main answers and follow-up answers alike); ``None`` when they run out."""
+
+    def __init__(self, answers: list[str], console: Console | None = None) -> None:
+        self.answers = list(answers)
+        self.used = 0
+        self.console = console
+
+    def __call__(self, payload: dict[str, Any]) -> str | None:
+        if self.console:
+            show_question(self.console, payload)
+        if self.used >= len(self.answers):
+            return None
+        answer = self.answers[self.used]
+        self.used += 1
+        if self.console:
+            self.console.print(Panel(answer or "（空回答）", title="回答（来自文件）", border_style="dim"))
+        return answer
+
+
+class InteractiveAnswers:
+    """Multi-line input finished by an empty line; ``/skip`` skips, ``/quit`` (or Ctrl-D) saves and stops."""
+
+    def __init__(self, console: Console, read_line: Callable[[str], str] | None = None) -> None:
+        self.console = console
+        self.read_line = read_line or console.input
+
+    def __call__(self, payload: dict[str, Any]) -> str | None:
+        show_question(self.console, payload)
+        self.console.print("[dim]输入回答，空行结束；/skip 跳过本题，/quit 保存并退出[/]")
+        lines: list[str] = []
+        while True:
+            try:
+                line = self.read_line("> " if not lines else "  ")
+            except EOFError:
+                return None if not lines else "\n".join(lines)
+            command = line.strip().lower()
+            if not lines and command in QUIT_WORDS:
+                return None
+            if not lines and command in {"/skip", "/跳过"}:
+                return "/skip"
+            if not line.strip():
+                if lines:
+                    return "\n".join(lines)
+                self.console.print("[yellow]回答为空；请输入回答，或 /skip 跳过、/quit 退出[/]")
+                continue
+            lines.append(line)
+
+
+# ---------------------------------------------------------------- panels
+def show_question(console: Console, payload: dict[str, Any]) -> None:
+    stars = "★" * int(payload.get("difficulty", 1)) + "☆" * (3 - int(payload.get("difficulty", 1)))
+    if payload.get("kind") == "followup":
+        title = f"追问 {payload.get('followup', 0) + 1}/{payload.get('max_followups', 0)}"
+    else:
+        title = f"第 {payload.get('number', '?')}/{payload.get('total', '?')} 题"
+    title += f" · {payload.get('category', '')} · 难度 {stars}"
+    console.print(Panel(str(payload.get("question", "")), title=title, border_style="cyan", title_align="left"))
+
+
+def show_turn(console: Console, turn: Turn) -> None:
+    grade = turn.grade
+    if grade is None:
+        return
+    table = Table(show_header=False, box=None, pad_edge=False)
+    for verdict in grade.points:
+        quote = f"[dim]「{verdict.quote[:40]}」[/]" if verdict.quote else ""
+        table.add_row(_STATUS_ICON[verdict.status], verdict.point, quote)
+    parts: list[Any] = [f"[bold]{grade.score:g}[/] / 10"]
+    if grade.points:
+        parts.append(table)
+    if grade.errors:
+        parts.append("[red]错误：[/]" + "；".join(grade.errors))
+    parts.append(grade.feedback)
+    if grade.model_answer and grade.score < 8:
+        parts.append("[dim]参考答案：[/]" + grade.model_answer)
+    for notice in grade.notices:
+        parts.append(f"[yellow]提示：{notice}[/]")
+    if not turn.reflection.verified:
+        parts.append("[yellow]注意：该评分多次复核仍未通过校验，已标记为未验证[/]")
+    from rich.console import Group
+
+    color = "green" if grade.score >= 8 else "yellow" if grade.score > 4 else "red"
+    console.print(Panel(Group(*parts), title="评分" + ("（已跳过）" if turn.skipped else ""), border_style=color,
+                        title_align="left"))
+
+
+def show_report(console: Console, transcript: Transcript) -> None:
+    summary = transcript.summary
+    if summary is None:
+        return
+    table = Table(title=f"面试报告 · 总分 {summary.overall:g} / 10", title_justify="left")
+    table.add_column("题目")
+    table.add_column("分类")
+    table.add_column("得分", justify="right")
+    table.add_column("追问", justify="right")
+    for q in summary.questions:
+        table.add_row(q.question, q.category, f"{q.score:g}", str(q.followups))
+    console.print(table)
+    if summary.by_category:
+        console.print("分类平均：" + "，".join(f"{c} {v:g}" for c, v in summary.by_category.items()))
+    if summary.strongest:
+        console.print("[green]掌握较好：[/]" + "；".join(summary.strongest))
+    if summary.weakest:
+        console.print("[red]薄弱点：[/]" + "；".join(summary.weakest))
+    for item in summary.study_next[:5]:
+        where = f" —— {item.file} § {item.section}" if item.file else ""
+        console.print(f"[cyan]复习[/] {item.point}{where}")
