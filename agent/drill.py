@@ -1,8 +1,9 @@
 """Drill planning: topic → ordered question ids (weakest first), and the one-time retry of a failed point.
 
 Topic matching (:func:`topic_questions`)
-  1. a category name: the topic equals a category or is contained in it, case-insensitively ("rlhf" →
-     "RLHF 对齐") → exactly that category's questions, nothing else;
+  1. a category: a taxonomy slug, display name or alias (``agent.taxonomy.resolve_category``: "RLHF" →
+     ``alignment``, "RoPE" → ``position``), or a category name containing the topic, case-insensitively →
+     exactly that category's questions, nothing else;
   2. otherwise free text ("RoPE", "偏好数据"): questions whose text, section, tags or reference points contain
      the topic, then questions the retriever finds for it (``search_questions``, score ≥ ``QUESTION_GATE``), in that order.
 
@@ -45,10 +46,17 @@ def _norm(text: str) -> str:
 
 
 def matching_categories(topic: str, bank: Iterable[Question]) -> list[str]:
-    key = _norm(topic)
+    """Bank categories the topic names: a taxonomy slug / display name / alias ("RLHF" → ``alignment``), else
+    a category whose name equals or contains the topic."""
+    from agent.taxonomy import display_name, resolve_category
+
     cats = sorted({q.category for q in bank})
-    exact = [c for c in cats if _norm(c) == key]
-    return exact or [c for c in cats if key and key in _norm(c)]
+    slug = resolve_category(topic)
+    if slug in cats:
+        return [slug]
+    key = _norm(topic)
+    exact = [c for c in cats if key in (_norm(c), _norm(display_name(c)))]
+    return exact or [c for c in cats if key and (key in _norm(c) or key in _norm(display_name(c)))]
 
 
 def _haystack(q: Question) -> str:

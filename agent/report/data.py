@@ -10,6 +10,19 @@ STATUS_LABEL = {"covered": "已覆盖", "partial": "部分覆盖", "missing": "�
 MODE_LABEL = {"interview": "面试", "drill": "专项练习", "simulate": "模拟", "review": "复习"}
 
 
+def category_label(slug: str) -> str:
+    """The taxonomy's Chinese display name of a category slug (the slug itself when unknown)."""
+    try:
+        from agent.taxonomy import display_name
+    except ImportError:
+        return slug
+    return display_name(slug)
+
+
+def mode_label(mode: str) -> str:
+    return MODE_LABEL.get(mode, mode)
+
+
 @dataclass
 class QuestionGroup:
     """A main turn and the follow-up turns that came after it."""

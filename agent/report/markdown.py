@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agent.report.data import MODE_LABEL, STATUS_LABEL, QuestionGroup, group_turns, summarize
+from agent.report.data import STATUS_LABEL, QuestionGroup, category_label, group_turns, mode_label, summarize
 from agent.schemas import Source, Transcript, Turn
 
 _ICON = {"covered": "✅", "partial": "🟡", "missing": "❌"}
@@ -54,7 +54,7 @@ def _turn(turn: Turn, title: str) -> list[str]:
 
 def _group(index: int, group: QuestionGroup) -> list[str]:
     main = group.main
-    out = [f"### {index}. [{main.category}] {main.question}", ""]
+    out = [f"### {index}. [{category_label(main.category)}] {main.question}", ""]
     out.append(f"- 题目 id：`{main.question_id}` · 难度 {'⭐' * main.difficulty} · 最终得分 **{_fmt(group.score)}**")
     if main.sources:
         out.append(f"- 出处：{_sources(main.sources)}")
@@ -67,7 +67,7 @@ def _group(index: int, group: QuestionGroup) -> list[str]:
 
 def render_markdown(transcript: Transcript) -> str:
     summary = summarize(transcript)
-    mode = MODE_LABEL.get(transcript.mode, transcript.mode)
+    mode = mode_label(transcript.mode)
     engine = transcript.engine.kind + (f" · {transcript.engine.model}" if transcript.engine.model else "")
     out = [
         f"# 面试报告 · {mode} · {transcript.session_id}",
@@ -80,7 +80,7 @@ def render_markdown(transcript: Transcript) -> str:
         "",
         "| 分类 | 平均分 |",
         "|---|---|",
-        *[f"| {cat} | {avg:g} |" for cat, avg in sorted(summary.by_category.items(), key=lambda kv: kv[1])],
+        *[f"| {category_label(cat)} | {avg:g} |" for cat, avg in sorted(summary.by_category.items(), key=lambda kv: kv[1])],
         "",
     ]
     if summary.strongest or summary.weakest:
