@@ -6,7 +6,14 @@ from __future__ import annotations
 
 import re
 
-from agent.notes.markdown import clean_inline, clean_section, count_stars, fence_mask, heading, strip_front_matter
+from agent.notes.markdown import (
+    clean_inline,
+    clean_section,
+    count_stars,
+    fence_mask,
+    heading,
+    strip_front_matter,
+)
 from agent.notes.model import RawQuestion
 from agent.points import split_points
 
