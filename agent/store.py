@@ -78,7 +78,7 @@ def _client() -> Any:
     try:
         return chromadb.PersistentClient(path=str(path), settings=settings)
     except Exception as exc:
-        raise StoreError(f"知识库存储 {path} 已损坏或无法读取: {_short(exc)}", hint=REBUILD_HINT) from None
+        raise StoreError(f"知识库存储 {path} 已损坏或无法读取（{_short(exc)}）；{REBUILD_HINT}") from None
 
 
 def _short(exc: Exception) -> str:
@@ -89,7 +89,7 @@ def _existing_names(client: Any) -> set[str]:
     try:
         return {c if isinstance(c, str) else c.name for c in client.list_collections()}
     except Exception as exc:
-        raise StoreError(f"知识库存储 {location()} 已损坏或无法读取: {_short(exc)}", hint=REBUILD_HINT) from None
+        raise StoreError(f"知识库存储 {location()} 已损坏或无法读取（{_short(exc)}）；{REBUILD_HINT}") from None
 
 
 def exists() -> bool:
@@ -105,17 +105,17 @@ def _collection(client: Any, name: str, ef: Any, embedder: str, names: set[str],
         try:
             found = client.get_collection(name)  # read metadata only; never used to embed
         except Exception as exc:
-            raise StoreError(f"知识库集合 {name} 无法打开: {_short(exc)}", hint=REBUILD_HINT) from None
+            raise StoreError(f"知识库集合 {name} 无法打开（{_short(exc)}）；{REBUILD_HINT}") from None
         built_by = (found.metadata or {}).get("embedder", "?")
         if built_by != embedder:
             raise StoreError(
-                f"知识库由嵌入模型 {built_by} 构建，当前配置是 {embedder}，两者不兼容",
-                hint=f"{REBUILD_HINT}（或改回原来的嵌入模型设置）",
+                f"知识库由嵌入模型 {built_by} 构建，当前配置是 {embedder}，两者不兼容；{REBUILD_HINT}",
+                hint="或改回原来的嵌入模型设置（MOCKINT_EMBEDDER / config.toml 的 [embeddings]）",
             )
         try:
             return client.get_collection(name, embedding_function=ef)
         except ValueError as exc:
-            raise StoreError(f"知识库嵌入函数不匹配: {_short(exc)}", hint=REBUILD_HINT) from None
+            raise StoreError(f"知识库嵌入函数不匹配（{_short(exc)}）；{REBUILD_HINT}") from None
     if not create:
         return None
     return client.create_collection(

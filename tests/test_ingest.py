@@ -1,0 +1,142 @@
+"""Incremental ingest: unchanged skipped, changed file re-embeds only its changed chunks, removed file disappears,
+interrupted runs complete on re-run, clear errors for bad input, CLI summary shapes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from agent import embeddings, ingest as ingest_mod, store
+from agent.cli import app
+from agent.errors import MockintError, UsageError
+from agent.ingest import ingest
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def embedded(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every passage text sent to e5 during the test."""
+    seen: list[str] = []
+    real = embeddings.embed_passages
+
+    def counting(texts: list[str]):
+        seen.extend(texts)
+        return real(texts)
+
+    monkeypatch.setattr(embeddings, "embed_passages", counting)
+    return seen
+
+
+def _sources() -> set[str]:
+    opened = store.open_store(create=False)
+    assert opened is not None
+    return {m["source"] for m in opened.chunks.get(include=["metadatas"])["metadatas"]}
+
+
+def test_incremental_ingest(small_corpus: Path, fake_bank, embedded: list[str], isolated_home: Path) -> None:
+    first = ingest([small_corpus])
+    assert sorted(first.added) == ["kv.md", "lora.md", "rag.md"]
+    assert first.chunks == first.chunks_embedded > 0 and first.questions == 5
+    assert (isolated_home / "bank.jsonl").read_text(encoding="utf-8").count("\n") == 5
+    embedded.clear()
+
+    again = ingest([small_corpus])
+    assert sorted(again.unchanged) == ["kv.md", "lora.md", "rag.md"] and not again.added and not again.changed
+    assert again.chunks_embedded == 0 and again.questions_embedded == 0 and embedded == []
+
+    kv = small_corpus / "kv.md"
+    kv.write_text(kv.read_text(encoding="utf-8").replace("减少显存碎片", "几乎消除显存碎片"), encoding="utf-8")
+    changed = ingest([small_corpus])
+    assert changed.changed == ["kv.md"] and sorted(changed.unchanged) == ["lora.md", "rag.md"]
+    assert changed.chunks_embedded == 1 and changed.chunks_deleted == 1
+    assert len(embedded) == 1 and "几乎消除显存碎片" in embedded[0]
+    assert changed.chunks == first.chunks
+    embedded.clear()
+
+    (small_corpus / "rag.md").unlink()
+    removed = ingest([small_corpus])
+    assert removed.removed == ["rag.md"] and embedded == []
+    assert _sources() == {"kv.md", "lora.md"} and removed.questions == 4
+
+
+def test_moved_chunks_reuse_their_vectors(small_corpus: Path, fake_bank, embedded: list[str]) -> None:
+    ingest([small_corpus])
+    embedded.clear()
+    lora = small_corpus / "lora.md"
+    lora.write_text("\n\n\n" + lora.read_text(encoding="utf-8"), encoding="utf-8")  # every line moves
+    report = ingest([small_corpus])
+    assert report.changed == ["lora.md"] and report.chunks_deleted > 0
+    assert embedded == [] and report.chunks_embedded == 0  # same texts, new ids: vectors reused
+
+
+def test_interrupted_ingest_completes_on_rerun(small_corpus: Path, fake_bank, monkeypatch) -> None:
+    real = ingest_mod._sync_file
+    calls = {"n": 0}
+
+    def flaky(store_, note, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt
+        return real(store_, note, *args, **kwargs)
+
+    monkeypatch.setattr(ingest_mod, "_sync_file", flaky)
+    with pytest.raises(KeyboardInterrupt):
+        ingest([small_corpus])
+    monkeypatch.setattr(ingest_mod, "_sync_file", real)
+    report = ingest([small_corpus])
+    assert len(report.unchanged) == 1 and len(report.added) == 2  # the committed file is not redone
+    assert _sources() == {"kv.md", "lora.md", "rag.md"} and report.questions == 5
+    assert ingest([small_corpus]).chunks_embedded == 0
+
+
+def test_bad_inputs_give_clear_errors(tmp_path: Path, fake_bank) -> None:
+    with pytest.raises(UsageError, match="路径不存在"):
+        ingest([tmp_path / "nope"])
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(UsageError, match="没有 .md / .txt"):
+        ingest([tmp_path / "empty"])
+    binary = tmp_path / "bin.md"
+    binary.write_bytes(b"\x00\x01\x02PNG" * 50)
+    with pytest.raises(MockintError, match="二进制"):
+        ingest([binary])
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (plain / "diary.md").write_text("# 日记\n\n今天没有问题，只有流水账。\n", encoding="utf-8")
+    with pytest.raises(MockintError, match="没有从任何笔记中解析出问题"):
+        ingest([plain])
+    assert store.open_store(create=False) is None or store.open_store(create=False).chunks.count() == 0
+
+
+def test_gbk_note_is_decoded_and_note_without_questions_warns(small_corpus: Path, fake_bank) -> None:
+    (small_corpus / "gbk.md").write_bytes("# 笔记\n\n## 什么是梯度裁剪？\n\n限制梯度范数，防止梯度爆炸。\n".encode("gbk"))
+    (small_corpus / "diary.md").write_text("# 日记\n\n今天只有流水账，没有面试题。\n", encoding="utf-8")
+    report = ingest([small_corpus])
+    assert "gbk.md" in report.added and report.questions == 6
+    assert any("diary.md" in w and "没有解析出任何问题" in w for w in report.warnings)
+    assert "gbk.md" in _sources() and "diary.md" in _sources()
+
+
+def test_ensure_store_builds_default_corpus_once(monkeypatch, fake_bank, small_corpus: Path) -> None:
+    monkeypatch.setenv("MOCKINT_KNOWLEDGE", str(small_corpus.parent))
+    (small_corpus.parent / "sources").symlink_to(small_corpus)
+    notices: list[str] = []
+    opened = ingest_mod.ensure_store(notify=notices.append, show_progress=False)
+    assert opened.chunks.count() > 0 and len(notices) == 1 and "首次" in notices[0]
+    ingest_mod.ensure_store(notify=notices.append, show_progress=False)
+    assert len(notices) == 1
+
+
+def test_cli_ingest_json_and_errors(small_corpus: Path, fake_bank, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["ingest", str(small_corpus), "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert {"added", "changed", "unchanged", "removed", "chunks", "questions", "seconds"} <= set(summary)
+    assert summary["questions"] == 5
+    human = runner.invoke(app, ["ingest", str(small_corpus)])
+    assert human.exit_code == 0 and "未变 3" in human.stdout
+    missing = runner.invoke(app, ["ingest", str(tmp_path / "missing")])
+    assert isinstance(missing.exception, UsageError) and missing.exception.exit_code == 2
