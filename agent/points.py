@@ -24,7 +24,7 @@ _MARKER = re.compile(
     r"^(?P<m>[-*+•·](?=\s)|\d+(?:\.\d+)*[.、)）]|[a-zA-Z][.)、]|[（(]\d+[)）]|[①-⑳]|[一二三四五六七八九十]+[、.])\s*(?P<t>.*)$"
 )
 _CODE = re.compile(r"^(pip3? install|import |from \S+ import|CMD |RUN |FROM |COPY |\$ |>>>|def |class |return )|[=;{}]\s*$")
-_SUMMARY = re.compile(r"^(通过上述|通过以上|总之|综上|总结来说|总的来说|以上|这些|这样)")
+_SUMMARY = re.compile(r"^(通过上述|通过以上|通过结合|总之|综上|总结来说|总的来说|以上|这些|这样)")
 _HAS_CJK = re.compile(r"[\u4e00-\u9fff]")
 _SENT_SPLIT = re.compile(r"(?<=[。！？!?])")
 
@@ -52,7 +52,7 @@ def _table_points(rows: list[list[str]]) -> list[str]:
     out = []
     for row in body:
         cells = [clean_inline(c) for c in row]
-        if not any(cells):
+        if not any(cells) or row == header:
             continue
         if len(cells) == 2 or len(header) < 3:
             out.append(f"{cells[0]}：{'；'.join(c for c in cells[1:] if c)}")
