@@ -82,11 +82,10 @@ def resume(
         from agent.llm import check_llm_settings
 
         check_llm_settings()
-    if not ctx.question_ids:
-        from dataclasses import replace
+    from dataclasses import replace
 
-        ctx = replace(ctx, bank=load_bank_or_fail())
-        ensure_store_quietly()
+    ctx = replace(ctx, bank=load_bank_or_fail())
+    ensure_store_quietly()
     run_and_report(ctx, scripted, session_id=session_id, out=out)
 
 

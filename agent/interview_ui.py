@@ -99,7 +99,7 @@ class InteractiveAnswers:
 def show_question(console: Console, payload: dict[str, Any]) -> None:
     stars = "★" * int(payload.get("difficulty", 1)) + "☆" * (3 - int(payload.get("difficulty", 1)))
     if payload.get("kind") == "followup":
-        title = f"追问 {payload.get('followup', 0) + 1}/{payload.get('max_followups', 0)}"
+        title = f"追问 {payload.get('followup', 1)}/{payload.get('max_followups', 0)}"
     else:
         title = f"第 {payload.get('number', '?')}/{payload.get('total', '?')} 题"
     title += f" · {payload.get('category', '')} · 难度 {stars}"
