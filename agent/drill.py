@@ -2,10 +2,12 @@
 
 Topic matching (:func:`topic_questions`)
   1. a category: a taxonomy slug, display name or alias (``agent.taxonomy.resolve_category``: "RLHF" →
-     ``alignment``, "RoPE" → ``position``), or a category name containing the topic, case-insensitively →
-     exactly that category's questions, nothing else;
-  2. otherwise free text ("RoPE", "偏好数据"): questions whose text, section, tags or reference points contain
-     the topic, then questions the retriever finds for it (``search_questions``, score ≥ ``QUESTION_GATE``), in that order.
+     ``alignment``, "RoPE" → ``position``, "LoRA" → ``sft``), or a category name containing the topic,
+     case-insensitively → that category's questions only: first those whose text, section, tags or reference
+     points mention the topic (a "LoRA" drill asks LoRA questions before other SFT ones), then the rest;
+  2. otherwise free text ("偏好数据"): questions mentioning the topic, then questions the retriever finds for
+     it (``search_questions``, score ≥ ``QUESTION_GATE``).
+  Each tier is ordered weakest first (below); the first ``n`` questions are asked.
 
 Order (:func:`order_weakest`), from the review store:
   tier 0 — asked before with a last score < 7 (not yet Good), lowest score first;
@@ -84,23 +86,33 @@ def _retrieved_ids(retriever: Any, topic: str, k: int) -> list[str]:
     return ids
 
 
-def topic_questions(topic: str, bank: Sequence[Question], retriever: Any = None, k: int = 20) -> list[Question]:
-    """The bank questions a drill on ``topic`` may ask (see the module docstring)."""
+def topic_tiers(topic: str, bank: Sequence[Question], retriever: Any = None, k: int = 20) -> list[list[Question]]:
+    """The questions a drill on ``topic`` may ask, as tiers asked in order (weakest first inside each tier):
+    category topic → [questions mentioning the topic, the rest of the category]; free text → [questions
+    mentioning it, retrieved questions]. Empty tiers are dropped; nothing at all → UsageError."""
     if not topic.strip():
         raise UsageError("请给出练习主题，例如: mockint drill RLHF")
+    key = _norm(topic)
     cats = matching_categories(topic, bank)
     if cats:
-        return [q for q in bank if q.category in cats]
-    key = _norm(topic)
-    found = [q for q in bank if key in _haystack(q)]
-    by_id = {q.id: q for q in bank}
-    for qid in _retrieved_ids(retriever, topic, k):
-        if qid in by_id and by_id[qid] not in found:
-            found.append(by_id[qid])
-    if not found:
+        pool = [q for q in bank if q.category in cats]
+        first = [q for q in pool if key in _haystack(q)]
+        tiers = [first, [q for q in pool if q not in first]]
+    else:
+        first = [q for q in bank if key in _haystack(q)]
+        by_id = {q.id: q for q in bank}
+        retrieved = [by_id[i] for i in dict.fromkeys(_retrieved_ids(retriever, topic, k)) if i in by_id]
+        tiers = [first, [q for q in retrieved if q not in first]]
+    tiers = [t for t in tiers if t]
+    if not tiers:
         names = "、".join(sorted({q.category for q in bank})[:12])
         raise UsageError(f"题库里没有与「{topic}」相关的题目", hint=f"可用分类: {names}")
-    return found
+    return tiers
+
+
+def topic_questions(topic: str, bank: Sequence[Question], retriever: Any = None, k: int = 20) -> list[Question]:
+    """All the questions a drill on ``topic`` may ask (see :func:`topic_tiers`), most specific first."""
+    return [q for tier in topic_tiers(topic, bank, retriever, k) for q in tier]
 
 
 # ---------------------------------------------------------------- weakest first
@@ -129,8 +141,8 @@ def select_drill(
 
     if n < 1:
         raise UsageError("-n 至少为 1")
-    pool = topic_questions(topic, bank, retriever)
-    ordered = order_weakest(pool, review.recent_scores(), review.due_question_ids(now))
+    scores, due = review.recent_scores(), review.due_question_ids(now)
+    ordered = [q for tier in topic_tiers(topic, bank, retriever) for q in order_weakest(tier, scores, due)]
     return [q.id for q in ordered[:n]]
 
 

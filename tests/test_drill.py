@@ -45,6 +45,7 @@ def test_category_topic_selects_only_that_category() -> None:
     retriever = FakeRetriever(["p1"])
     got = drill.topic_questions("rlhf", BANK, retriever)
     assert {q.category for q in got} == {"RLHF 对齐"} and len(got) == 4
+    assert drill.topic_tiers("rlhf", BANK)[0] == [BANK[0]]  # mentions the topic
     assert retriever.calls == []  # a category match never mixes in retrieval hits
 
 
@@ -73,8 +74,10 @@ def test_select_drill_uses_review_state(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("MOCKINT_FSRS_FUZZ", "0")
     review.record_grade("s0", "1", BANK[2], Grade(score=3.0), T0)
     review.record_grade("s0", "2", BANK[0], Grade(score=9.5), T0)
-    ids = drill.select_drill("RLHF", 3, BANK, now=T0 + timedelta(hours=1))
+    ids = drill.select_drill("RLHF 对齐", 3, BANK, now=T0 + timedelta(hours=1))
     assert ids == ["r3", "r2", "r4"]  # weak first, then never asked; the mastered r1 last (cut by -n)
+    # a topic word inside the category: questions mentioning it come first (r1 says "RLHF")
+    assert drill.select_drill("RLHF", 2, BANK, now=T0 + timedelta(hours=1)) == ["r1", "r3"]
     with pytest.raises(UsageError):
         drill.select_drill("RLHF", 0, BANK)
 
@@ -130,3 +133,19 @@ def test_study_hint_only_after_weak_answer() -> None:
     assert "参考答案：三个阶段：SFT、RM、PPO" in hint and "去读：notes.md · RLHF 核心流程（第 5–9 行）" in hint
     assert drill.study_hint(weak.model_copy(update={"grade": grade.model_copy(update={"score": 6.0})})) is None
     assert drill.study_hint(weak.model_copy(update={"grade": None})) is None
+
+
+def test_real_bank_rlhf_drill_asks_alignment_questions_only() -> None:
+    from agent.bank import load_bank
+
+    bank = load_bank()
+    ids = drill.select_drill("RLHF", 50, bank)
+    by_id = {q.id: q for q in bank}
+    assert len(ids) == len({q.id for q in bank if q.category == "alignment"}) > 10
+    assert {by_id[i].category for i in ids} == {"alignment"}
+    # questions that say RLHF come first; other topics map to their own categories
+    first = drill.topic_tiers("RLHF", bank)[0]
+    assert first and set(ids[: len(first)]) == {q.id for q in first}
+    assert all("rlhf" in " ".join([q.text, q.section, *q.tags, *q.reference_points]).lower() for q in first)
+    assert {by_id[i].category for i in drill.select_drill("RoPE", 5, bank)} == {"position"}
+    assert {by_id[i].category for i in drill.select_drill("偏好数据", 5, bank)} <= {"alignment", "sft"}
