@@ -133,7 +133,7 @@ def run_session(
         while pending is not None and pending != "done":
             if isinstance(pending, str):
                 pending = Command(resume=pending)
-            values = graph.invoke(pending, config, context=ctx)
+            values = _invoke(graph, pending, config, ctx, session_id)
             turns = values.get("turns", [])
             for raw in turns[seen:]:
                 if observer.on_turn:
@@ -152,6 +152,18 @@ def run_session(
         if status == "finished" and observer.on_finish:
             observer.on_finish(transcript)
         return SessionResult(session_id=session_id, status=status, transcript=transcript, paths=paths)
+
+
+def _invoke(graph: Any, pending: Any, config: dict[str, Any], ctx: Context, session_id: str) -> dict[str, Any]:
+    from langgraph.errors import GraphRecursionError
+
+    try:
+        return dict(graph.invoke(pending, config, context=ctx))
+    except GraphRecursionError:
+        raise MockintError(
+            f"会话 {session_id} 超过步数上限（recursion_limit={config['recursion_limit']}），已停止；已答内容都已保存",
+            hint=f"检查 max_followups / max_grade_retries 设置后用 mockint resume {session_id} 继续",
+        ) from None
 
 
 def _answer_or_none(answers: AnswerProvider, payload: dict[str, Any]) -> str | None:

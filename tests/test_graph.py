@@ -245,3 +245,50 @@ def test_followup_limit_respected(limit: int):
     ctx = make_ctx(question_ids=("rag-1",), max_followups=limit)
     result, _ = run(ctx, ["不知道"] * 5)
     assert sum(t.kind == "followup" for t in result.transcript.turns) == limit
+
+
+def test_langgraph_json_names_an_importable_compiled_graph():
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    config = json.loads((root / "langgraph.json").read_text(encoding="utf-8"))
+    assert config["dependencies"] == ["."]
+    path, _, attr = config["graphs"]["interview"].partition(":")
+    spec = importlib.util.spec_from_file_location("lg_interview_graph", root / path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    compiled = getattr(module, attr)
+    assert compiled.checkpointer is None  # langgraph dev supplies its own
+    assert {"select", "ask", "retrieve", "grade", "reflect", "follow_up", "report"} <= set(compiled.nodes)
+    assert compiled.builder.context_schema is Context
+
+
+def test_recursion_limit_is_a_real_backstop():
+    """Even with an absurd retry limit, a grade↔reflect loop inside one invocation is stopped."""
+    from langgraph.errors import GraphRecursionError
+    from langgraph.types import Command
+
+    from agent.graph import build_graph
+
+    ctx = Context(bank=BANK, retriever=FakeRetriever(), record_review=False, question_ids=("lora-2",),
+                  max_grade_retries=1000, engine=_NoRepair(FlakyGrader(bad=10**6)))
+    graph = build_graph(InMemorySaver())
+    config = {"configurable": {"thread_id": "r"}, "recursion_limit": 12}
+    graph.invoke({"session_id": "r", "settings": ctx.settings(), "turns": [], "results": []}, config, context=ctx)
+    with pytest.raises(GraphRecursionError):
+        graph.invoke(Command(resume="初始化为零"), config, context=ctx)
+    answered = graph.get_state(config).values["turn"]["answer"]
+    assert answered == "初始化为零"  # the answer was checkpointed before grading began
+
+
+def test_runner_turns_recursion_error_into_clear_message(monkeypatch: pytest.MonkeyPatch):
+    import agent.graph
+    from agent.errors import MockintError
+
+    monkeypatch.setattr(agent.graph, "recursion_limit", lambda ctx: 12)
+    ctx = Context(bank=BANK, retriever=FakeRetriever(), record_review=False, question_ids=("lora-2",),
+                  max_grade_retries=1000, engine=_NoRepair(FlakyGrader(bad=10**6)))
+    with pytest.raises(MockintError, match="步数上限"):
+        run(ctx, ["初始化为零"])
