@@ -26,7 +26,7 @@ from agent import config
 from agent.dedupe import cluster, normalize, tokens
 from agent.errors import MockintError, UsageError
 from agent.notes import RawQuestion, parse_file
-from agent.points import MAX_POINTS, select_points
+from agent.notes.points import MAX_POINTS, select_points
 from agent.schemas import Question, Source
 from agent.taxonomy import CATEGORIES, classify, detect_kind
 from agent.textio import iter_note_files

@@ -15,7 +15,7 @@ from agent.notes.markdown import (
     strip_front_matter,
 )
 from agent.notes.model import RawQuestion
-from agent.points import split_points
+from agent.notes.points import split_points
 
 CARD_RE = re.compile(r"^Q\d+\s*[:：.、]\s*(.+)$", re.IGNORECASE)
 _BLOCK = re.compile(r"^\*\*([^*]{1,12})\*\*\s*[:：]?\s*(.*)$")

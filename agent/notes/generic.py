@@ -24,7 +24,7 @@ from agent.notes.markdown import (
     strip_front_matter,
 )
 from agent.notes.model import RawQuestion
-from agent.points import split_points
+from agent.notes.points import split_points
 
 _BOLD_LINE = re.compile(r"^\*\*(.+?)\*\*\s*[:：]?\s*$")
 _QA_PREFIX = re.compile(r"^(?:Q|问|问题)\s*\d*\s*[:：.]\s*(.+)$", re.IGNORECASE)

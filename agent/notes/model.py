@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 class RawQuestion:
     """A question exactly as one note states it (``lines`` is 1-based, inclusive).
 
-    ``points`` are the reference points already split from ``answer`` (see :mod:`agent.points`);
+    ``points`` are the reference points already split from ``answer`` (see :mod:`agent.notes.points`);
     ``difficulty`` is the ⭐ count when the note gives one, else ``None``; ``kind_hint`` is ``"project"``
     when the note's own structure says so (the bank also detects it from the text).
     """

@@ -7,7 +7,7 @@ import re
 
 from agent.notes.markdown import clean_inline, clean_section, fence_mask, heading, strip_front_matter
 from agent.notes.model import RawQuestion
-from agent.points import split_points
+from agent.notes.points import split_points
 
 _NUM_Q = re.compile(r"^(\d{1,3})[.、．]\s*(.+)$")
 _LABEL_PREFIX = re.compile(r"^([^：:？?，,。]{2,6})[：:]\s*(.{8,})$")

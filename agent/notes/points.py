@@ -3,7 +3,7 @@
 Rules: bullets, numbered/lettered items and paragraph sentences become points; headings, bold labels
 and lines ending in a colon are *labels*: never emitted alone, but prefixed to their children
 ("注意事项：质量远胜于数量") so each point stands alone. Table rows become "row：col value；col value".
-Code fences, code-looking lines, bare URLs and fragments shorter than 4 characters are dropped;
+Code fences, code-looking lines, bare URLs and fragments shorter than 3 characters are dropped;
 near-identical points are kept once. At most ``MAX_POINTS`` points (the most informative, in
 their original order), each at most ``MAX_LEN`` characters (cut at a sentence boundary).
 """
@@ -17,13 +17,15 @@ from agent.notes.markdown import clean_inline, fence_mask, heading
 
 MAX_POINTS = 12
 MAX_LEN = 200
-MIN_LEN = 4
+MIN_LEN = 3
 _LONG_LABEL = 30
 
 _MARKER = re.compile(
     r"^(?P<m>[-*+•·](?=\s)|\d+(?:\.\d+)*[.、)）]|[a-zA-Z][.)、]|[（(]\d+[)）]|[①-⑳]|[一二三四五六七八九十]+[、.])\s*(?P<t>.*)$"
 )
 _CODE = re.compile(r"^(pip3? install|import |from \S+ import|CMD |RUN |FROM |COPY |\$ |>>>|def |class |return )|[=;{}]\s*$")
+_CODE_START = re.compile(r"^(pip3? install |import \w|from [\w.]+ import |[A-Za-z_][\w.\[\]]*\s*[+\-*/]?=\s*\S|>>> )")
+_WEB_JUNK = re.compile(r"^[A-Za-z]{0,12}\s*复制(代码)?$")
 _SUMMARY = re.compile(r"^(通过上述|通过以上|通过结合|总之|综上|总结来说|总的来说|以上|这些|这样)")
 _HAS_CJK = re.compile(r"[\u4e00-\u9fff]")
 _SENT_SPLIT = re.compile(r"(?<=[。！？!?])")
@@ -97,6 +99,8 @@ def _parse_items(text: str) -> list[_Item]:
         body = m.group("t") if m else stripped
         marker = m.group("m") if m else ""
         text_clean = clean_inline(body)
+        if not re.search(r"\w", text_clean):
+            continue
         bold_only = bool(re.fullmatch(r"\*\*[^*]+\*\*\s*[:：]?", body.strip()))
         ends_colon = text_clean.endswith((":", "："))
         if not marker:
@@ -137,7 +141,7 @@ def _is_junk(point: str) -> bool:
     p = point.strip()
     if len(p) < MIN_LEN or not re.search(r"\w", p):
         return True
-    if re.fullmatch(r"https?://\S+", p):
+    if re.fullmatch(r"https?://\S+", p) or _WEB_JUNK.match(p) or _CODE_START.match(p):
         return True
     return not _HAS_CJK.search(p) and (bool(_CODE.search(p)) or len(p) < 12)
 
@@ -180,6 +184,8 @@ def split_points(text: str, max_points: int = MAX_POINTS) -> list[str]:
             continue
         prefix = _label_of(item.parent) if item.parent is not None else ""
         for sentence in _sentences(item.text):
+            if _is_junk(sentence):
+                continue
             point = sentence
             if prefix and prefix not in sentence and not sentence.startswith(prefix[:4]):
                 point = f"{prefix}：{sentence}"

@@ -7,7 +7,7 @@ import re
 
 from agent.notes.markdown import clean_inline, clean_section, fence_mask, heading, strip_front_matter
 from agent.notes.model import RawQuestion
-from agent.points import select_points, split_points
+from agent.notes.points import select_points, split_points
 
 _FIELD = re.compile(
     r"^\s*(?:\d+[.、]\s*|[-*+]\s*)?\*{0,2}(问题|题目|Q|答案要点|答案|参考答案|要点|可能追问|追问|延伸问题)\s*[:：]\s*\*{0,2}\s*[:：]?\s*(.*)$",

@@ -12,7 +12,7 @@ import re
 
 from agent.notes.markdown import clean_inline, front_matter_title, strip_front_matter
 from agent.notes.model import RawQuestion
-from agent.points import split_points
+from agent.notes.points import split_points
 
 RECORD_RE = re.compile(r"^\s*\d{1,4}\t")
 _Q_HEADERS = ("问题", "题目", "question")
