@@ -56,13 +56,12 @@ def interview(
         from agent.llm import check_llm_settings
 
         check_llm_settings()
-    bank = load_bank_or_fail()
-    categories = resolve_categories(category or [], bank)
+    categories = resolve_categories(category or [], load_bank_or_fail())
+    ensure_store_quietly()  # the first use builds the store (and the bank from the notes)
     from agent.context import Context
 
     ctx = Context(engine_kind=engine, n_questions=n, categories=tuple(categories), difficulty=difficulty,
-                  focus=focus, bank=bank)
-    ensure_store_quietly()
+                  focus=focus, bank=load_bank_or_fail())
     run_and_report(ctx, scripted, session_id=session, out=out, seed=seed)
 
 
@@ -84,8 +83,8 @@ def resume(
         check_llm_settings()
     from dataclasses import replace
 
-    ctx = replace(ctx, bank=load_bank_or_fail())
     ensure_store_quietly()
+    ctx = replace(ctx, bank=load_bank_or_fail())
     run_and_report(ctx, scripted, session_id=session_id, out=out)
 
 

@@ -292,3 +292,18 @@ def test_runner_turns_recursion_error_into_clear_message(monkeypatch: pytest.Mon
                   max_grade_retries=1000, engine=_NoRepair(FlakyGrader(bad=10**6)))
     with pytest.raises(MockintError, match="步数上限"):
         run(ctx, ["初始化为零"])
+
+
+def test_chunk_points_drop_heading_path_markup_metadata_and_questions():
+    from agent.nodes.references import chunk_point
+    from agent.schemas import RetrievedChunk
+
+    text = ("笔记 > LoRA\n**难度**:⭐⭐\n**问题:** LoRA 的秩怎么选？\n**答案要点:** 秩 r 越大表达能力越强但参数越多；"
+            "常用 r=8 或 16。\n- 与训练无关的一句闲话在这里。")
+    point = chunk_point(RetrievedChunk(chunk_id="c1", source="n.md", section="LoRA", text=text, score=0.9), "LoRA 的秩")
+    assert point is not None and point.chunk_id == "c1"
+    assert point.point.startswith("秩 r 越大表达能力越强") and "**" not in point.point and "难度" not in point.point
+    assert "？" not in point.point and len(point.point) <= 160
+    only_meta = RetrievedChunk(chunk_id="c2", source="n.md", section="x", text="a > b\n**难度**:⭐\n**标签**:#x",
+                               score=0.9)
+    assert chunk_point(only_meta, "x") is None

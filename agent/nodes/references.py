@@ -43,15 +43,49 @@ def star_points() -> list[RefPoint]:
     return [RefPoint(point=p, chunk_id=f"rubric:star#{i}") for i, p in enumerate(STAR_POINTS)]
 
 
-def chunk_point(hit: RetrievedChunk) -> RefPoint:
-    text = " ".join(hit.text.split())
-    sentences = re.split(r"(?<=[。！？.!?；;])\s*", text)
-    point = ""
-    for sentence in sentences:
-        if len(point) + len(sentence) > CHUNK_POINT_CHARS and point:
+_META = re.compile(r"^(难度|岗位|标签|公司|来源|问题|题目|可能追问|追问|延伸问题|考察点)\s*[:：]")
+_LABEL = re.compile(r"^(答案要点|参考答案|答案|要点|Answer|A)\s*[:：]\s*", re.IGNORECASE)
+_MARKUP = re.compile(r"\*\*|__|==|`|\$+|^#+\s*|^\s*(?:[-*+•]|\d+[.、)])\s+", re.MULTILINE)
+
+
+def _bigrams(text: str) -> set[str]:
+    text = re.sub(r"\s+", "", text.lower())
+    return {text[i : i + 2] for i in range(len(text) - 1)}
+
+
+def chunk_sentences(text: str, section: str = "") -> list[str]:
+    """Content sentences of a chunk: no heading path, markup, metadata lines or questions."""
+    lines = text.split("\n")
+    if lines and (" > " in lines[0] or lines[0].strip() == section.strip()):
+        lines = lines[1:]
+    out: list[str] = []
+    for line in lines:
+        line = _LABEL.sub("", _MARKUP.sub("", line).strip())
+        if not line or set(line) <= set("-=|: ") or _META.match(line):
+            continue
+        for sentence in re.split(r"(?<=[。！；;!])", line):
+            sentence = sentence.strip()
+            if len(sentence) >= 6 and not sentence.endswith(("？", "?")):
+                out.append(sentence)
+    return out
+
+
+def chunk_point(hit: RetrievedChunk, query: str) -> RefPoint | None:
+    """The chunk's sentences most related to ``query`` (≤ 160 chars), or None when it has no content."""
+    sentences = chunk_sentences(hit.text, hit.section)
+    if not sentences:
+        return None
+    wanted = _bigrams(query)
+    ranked = sorted(range(len(sentences)), key=lambda i: (-len(_bigrams(sentences[i]) & wanted), i))
+    chosen: list[int] = []
+    length = 0
+    for i in ranked:
+        if chosen and length + len(sentences[i]) > CHUNK_POINT_CHARS:
             break
-        point += sentence
-    return RefPoint(point=point[:CHUNK_POINT_CHARS] or text[:CHUNK_POINT_CHARS], chunk_id=hit.chunk_id)
+        chosen.append(i)
+        length += len(sentences[i])
+    point = "".join(sentences[i] for i in sorted(chosen))[:CHUNK_POINT_CHARS]
+    return RefPoint(point=point, chunk_id=hit.chunk_id)
 
 
 def _search(retriever: Any, query: str, k: int) -> list[RetrievedChunk]:
@@ -91,7 +125,9 @@ def build_request(
             log.warning("retrieval failed: %s", exc)
             notices.append(RETRIEVAL_NOTICE.format(error=str(exc).splitlines()[0][:80] if str(exc) else type(exc).__name__))
     if len(points) < MIN_BANK_POINTS:
-        points += [chunk_point(h) for h in hits[: MAX_CHUNK_POINTS - len(points)]]
+        query = queries[0] if queries else turn["question"]
+        extra = [p for p in (chunk_point(h, query) for h in hits) if p is not None]
+        points += extra[: MAX_CHUNK_POINTS - len(points)]
     ids = sorted({p.chunk_id for p in points} | {h.chunk_id for h in hits})
     request = GradeRequest(
         question=turn["question"], kind="knowledge", reference_points=points, answer=answer, no_reference=not points
