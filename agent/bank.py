@@ -76,7 +76,7 @@ def _named_files(paths: list[Path]) -> list[tuple[Path, str]]:
             seen.add(key)
             name = f.relative_to(path).as_posix() if path.is_dir() else f.name
             out.append((f, name))
-    return out
+    return sorted(out, key=lambda item: item[1])  # the bank does not depend on the order paths are given
 
 
 def _unique(items: list[str], key=normalize) -> list[str]:  # type: ignore[no-untyped-def]

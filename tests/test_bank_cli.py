@@ -1,0 +1,91 @@
+"""``mockint bank stats | list | show`` through typer's CliRunner (reads the shipped bank; no Chroma)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from agent.bank import load_bank, write_bank
+from agent.cli import app
+from agent.errors import UsageError
+from agent.taxonomy import SLUGS
+
+runner = CliRunner()
+
+
+def _json(args: list[str]) -> object:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)  # exactly one JSON document on stdout
+
+
+def test_stats_json() -> None:
+    data = _json(["bank", "stats", "--json"])
+    assert isinstance(data, dict)
+    assert set(data) == {"questions", "by_category", "by_source", "by_kind", "with_reference", "with_followups"}
+    assert data["questions"] == len(load_bank()) and set(data["by_category"]) == set(SLUGS)
+    assert len(data["by_source"]) == 5
+
+
+def test_stats_human() -> None:
+    result = runner.invoke(app, ["bank", "stats"])
+    assert result.exit_code == 0
+    assert "题库" in result.stdout and "对齐与强化学习" in result.stdout and "project-study-notes.md" in result.stdout
+
+
+def test_list_json_filters() -> None:
+    everything = _json(["bank", "list", "--json"])
+    assert isinstance(everything, list) and len(everything) == len(load_bank())
+    item = everything[0]
+    for key in ("id", "text", "category", "difficulty", "kind", "reference_points", "followups", "sources"):
+        assert key in item
+    assert set(item["sources"][0]) == {"file", "section", "lines"}
+    rlhf = _json(["bank", "list", "--category", "RLHF", "--json"])
+    assert rlhf and all(q["category"] == "alignment" for q in rlhf)  # an alias resolves to the slug
+    assert _json(["bank", "list", "-c", "对齐与强化学习", "--json"]) == rlhf
+    hard_rag = _json(["bank", "list", "-c", "rag", "-d", "3", "--json"])
+    assert all(q["category"] == "rag" and q["difficulty"] == 3 for q in hard_rag)
+    assert len(hard_rag) < len([q for q in everything if q["category"] == "rag"])
+
+
+def test_list_human() -> None:
+    result = runner.invoke(app, ["bank", "list", "-c", "position"])
+    assert result.exit_code == 0 and "位置编码与长上下文" in result.stdout
+
+
+def test_unknown_category_and_bad_difficulty() -> None:
+    result = runner.invoke(app, ["bank", "list", "--category", "cooking"])
+    assert isinstance(result.exception, UsageError) and result.exception.exit_code == 2
+    assert "alignment" in str(result.exception) and "cooking" in str(result.exception)
+    result = runner.invoke(app, ["bank", "list", "-d", "5"])
+    assert isinstance(result.exception, UsageError)
+
+
+def test_show() -> None:
+    merged = next(q for q in load_bank() if len(q.sources) >= 3 and q.followups)
+    result = runner.invoke(app, ["bank", "show", merged.id])
+    assert result.exit_code == 0
+    out = result.stdout
+    assert merged.id in out and "参考要点" in out and "可能追问" in out and "出处" in out
+    assert all(s.file in out.replace("\n", "") or s.file[:20] in out for s in merged.sources)
+    data = _json(["bank", "show", merged.id, "--json"])
+    assert isinstance(data, dict) and data["id"] == merged.id
+
+
+def test_show_unknown_id() -> None:
+    result = runner.invoke(app, ["bank", "show", "nope-123"])
+    assert isinstance(result.exception, UsageError) and "nope-123" in str(result.exception)
+
+
+def test_cli_reads_the_home_bank_when_present(isolated_home: Path) -> None:
+    write_bank(load_bank()[:2], isolated_home / "bank.jsonl")
+    assert len(_json(["bank", "list", "--json"])) == 2  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("args", [["bank", "--help"], ["bank", "list", "--help"]])
+def test_help(args: list[str]) -> None:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0 and "--" in result.stdout
