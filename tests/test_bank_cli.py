@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -16,7 +17,7 @@ from agent.taxonomy import SLUGS
 runner = CliRunner()
 
 
-def _json(args: list[str]) -> object:
+def _json(args: list[str]) -> Any:
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)  # exactly one JSON document on stdout
@@ -82,7 +83,7 @@ def test_show_unknown_id() -> None:
 
 def test_cli_reads_the_home_bank_when_present(isolated_home: Path) -> None:
     write_bank(load_bank()[:2], isolated_home / "bank.jsonl")
-    assert len(_json(["bank", "list", "--json"])) == 2  # type: ignore[arg-type]
+    assert len(_json(["bank", "list", "--json"])) == 2
 
 
 @pytest.mark.parametrize("args", [["bank", "--help"], ["bank", "list", "--help"]])
