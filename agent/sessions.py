@@ -26,6 +26,7 @@ from agent.schemas import Transcript, Turn
 
 AnswerProvider = Callable[[dict[str, Any]], "str | None"]
 POSTGRES_ENV = "MOCKINT_POSTGRES_URL"
+_STOP = object()  # the answer provider stopped (quit / answers ran out) or the session is finished
 
 
 def new_session_id(now: datetime | None = None) -> str:
@@ -107,8 +108,6 @@ def run_session(
     seed: int | None = None,
 ) -> SessionResult:
     """Start a new session (or continue ``session_id`` if it exists) and drive it until it ends or pauses."""
-    from langgraph.types import Command
-
     from agent.graph import build_graph
 
     observer = observer or Observer()
@@ -127,12 +126,10 @@ def run_session(
             pending = {"session_id": session_id, "settings": ctx.settings(), "started_at": _now(),
                        "seed": seed if seed is not None else secrets.randbits(31), "turns": [], "results": []}
         elif snapshot.interrupts:
-            pending = _answer_or_none(answers, snapshot.interrupts[0].value)
-        else:
-            pending = None if snapshot.next else "done"
-        while pending is not None and pending != "done":
-            if isinstance(pending, str):
-                pending = Command(resume=pending)
+            pending = _next_input(answers, snapshot.interrupts[0].value)
+        else:  # killed mid-step: continue from the last checkpoint; finished: nothing to do
+            pending = None if snapshot.next else _STOP
+        while pending is not _STOP:
             values = _invoke(graph, pending, config, ctx, session_id)
             turns = values.get("turns", [])
             for raw in turns[seen:]:
@@ -142,9 +139,8 @@ def run_session(
             interrupts = values.get("__interrupt__")
             if not interrupts:
                 break
-            transcript_now = _transcript(graph, config, engine)
-            write_transcript_dirs(transcript_now, session_id, out)
-            pending = _answer_or_none(answers, interrupts[0].value)
+            write_transcript_dirs(_transcript(graph, config, engine), session_id, out)
+            pending = _next_input(answers, interrupts[0].value)
         final = graph.get_state(config)
         transcript = _transcript(graph, config, engine)
         status = "paused" if final.next else "finished"
@@ -166,9 +162,11 @@ def _invoke(graph: Any, pending: Any, config: dict[str, Any], ctx: Context, sess
         ) from None
 
 
-def _answer_or_none(answers: AnswerProvider, payload: dict[str, Any]) -> str | None:
+def _next_input(answers: AnswerProvider, payload: dict[str, Any]) -> Any:
+    from langgraph.types import Command
+
     answer = answers(payload)
-    return None if answer is None else str(answer)
+    return _STOP if answer is None else Command(resume=str(answer))
 
 
 @contextmanager

@@ -307,3 +307,25 @@ def test_chunk_points_drop_heading_path_markup_metadata_and_questions():
     only_meta = RetrievedChunk(chunk_id="c2", source="n.md", section="x", text="a > b\n**难度**:⭐\n**标签**:#x",
                                score=0.9)
     assert chunk_point(only_meta, "x") is None
+
+
+def test_crash_during_grading_resumes_without_asking_again():
+    class Crash(RuntimeError):
+        pass
+
+    calls = {"n": 0}
+
+    def crashing(req: GradeRequest) -> GradeOutput:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise Crash("power cut")
+        return substring_grade(req)
+
+    saver = InMemorySaver()
+    ctx = make_ctx(grader=crashing, question_ids=("lora-2",), max_followups=0)
+    with pytest.raises(Crash):
+        run(ctx, ["初始化为零 合并权重"], checkpointer=saver, session_id="c-1")
+    result, payloads = run(ctx, [], checkpointer=saver, session_id="c-1")
+    assert payloads == []  # the answer was already checkpointed: nothing asked again
+    assert result.status == "finished" and result.transcript.turns[0].answer == "初始化为零 合并权重"
+    assert result.transcript.turns[0].grade.score == 9.0
