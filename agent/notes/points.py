@@ -23,11 +23,13 @@ _LONG_LABEL = 30
 _MARKER = re.compile(
     r"^(?P<m>[-*+•·](?=\s)|\d+(?:\.\d+)*[.、)）]|[a-zA-Z][.)、]|[（(]\d+[)）]|[①-⑳]|[一二三四五六七八九十]+[、.])\s*(?P<t>.*)$"
 )
-_CODE = re.compile(r"^(pip3? install|import |from \S+ import|CMD |RUN |FROM |COPY |\$ |>>>|def |class |return )|[=;{}]\s*$")
+_CODE = re.compile(r"^(pip3? install|import |from \S+ import|CMD |RUN |FROM |COPY |WORKDIR |ENV |EXPOSE |\$ |>>>|def |class |return )|[=;{}]\s*$")
 _CODE_START = re.compile(r"^(pip3? install |import \w|from [\w.]+ import |[A-Za-z_][\w.\[\]]*\s*[+\-*/]?=\s*\S|>>> )")
 _WEB_JUNK = re.compile(r"^[A-Za-z]{0,12}\s*复制(代码)?$")
 _SUMMARY = re.compile(r"^(通过上述|通过以上|通过结合|总之|综上|总结来说|总的来说|以上|这些|这样)")
 _HAS_CJK = re.compile(r"[\u4e00-\u9fff]")
+_PUNCT = re.compile(r"[，。；：,.;:！？!?、()（）]")
+_BARE_LABEL = 12
 _SENT_SPLIT = re.compile(r"(?<=[。！？!?])")
 
 
@@ -99,7 +101,7 @@ def _parse_items(text: str) -> list[_Item]:
         body = m.group("t") if m else stripped
         marker = m.group("m") if m else ""
         text_clean = clean_inline(body)
-        if not re.search(r"\w", text_clean):
+        if not re.search(r"\w", text_clean) or _is_code(text_clean):
             continue
         bold_only = bool(re.fullmatch(r"\*\*[^*]+\*\*\s*[:：]?", body.strip()))
         ends_colon = text_clean.endswith((":", "："))
@@ -117,6 +119,7 @@ def _parse_items(text: str) -> list[_Item]:
         items.append(_Item(level=level, rank=rank, text=text_clean.rstrip(":： "), label=bold_only or ends_colon))
     if table:
         flush_table()
+    _promote_bare_labels(items)
     stack: list[_Item] = []
     for item in items:
         if item.table:
@@ -131,19 +134,33 @@ def _parse_items(text: str) -> list[_Item]:
     return items
 
 
+def _promote_bare_labels(items: list[_Item]) -> None:
+    """A short plain line without punctuation followed by plain text ("动态类型的特点") is a label."""
+    for cur, nxt in zip(items, items[1:], strict=False):
+        if (cur.rank == 5 and not cur.label and len(cur.text) <= _BARE_LABEL and not _PUNCT.search(cur.text)
+                and not nxt.table and nxt.rank >= 1 and nxt.level >= cur.level - 4):
+            cur.rank, cur.label, cur.level = 1, True, cur.level - 4
+
+
 def _label_of(item: _Item) -> str:
     text = re.sub(r"^\d+(\.\d+)*\s*", "", item.text)
     head = re.split(r"[:：]", text, maxsplit=1)[0].strip()
     return head if len(head) <= _LONG_LABEL else ""
 
 
+def _is_code(text: str) -> bool:
+    """Code, shell lines and web "copy" buttons pasted outside fences: never points, never labels."""
+    t = text.strip()
+    return bool(_WEB_JUNK.match(t) or _CODE_START.match(t)) or (not _HAS_CJK.search(t) and bool(_CODE.search(t)))
+
+
 def _is_junk(point: str) -> bool:
     p = point.strip()
     if len(p) < MIN_LEN or not re.search(r"\w", p):
         return True
-    if re.fullmatch(r"https?://\S+", p) or _WEB_JUNK.match(p) or _CODE_START.match(p):
+    if re.fullmatch(r"https?://\S+", p) or _is_code(p):
         return True
-    return not _HAS_CJK.search(p) and (bool(_CODE.search(p)) or len(p) < 12)
+    return not _HAS_CJK.search(p) and len(p) < 12
 
 
 def _shorten(point: str) -> str:
