@@ -329,3 +329,25 @@ def test_crash_during_grading_resumes_without_asking_again():
     assert payloads == []  # the answer was already checkpointed: nothing asked again
     assert result.status == "finished" and result.transcript.turns[0].answer == "初始化为零 合并权重"
     assert result.transcript.turns[0].grade.score == 9.0
+
+
+def test_focus_weak_uses_review_weights(monkeypatch: pytest.MonkeyPatch):
+    import agent.review
+
+    monkeypatch.setattr(agent.review, "weak_weights", lambda bank, now=None: {"lora-1": 9.0})
+    ctx = make_ctx(n_questions=1, categories=("lora",), difficulty=2, focus="weak", max_followups=0)
+    result, _ = run(ctx, ["低秩分解"])
+    assert result.transcript.turns[0].question_id == "lora-1"  # despite lora-2 matching the difficulty
+
+
+def test_postgres_requested_but_not_installed_is_a_clear_error(monkeypatch: pytest.MonkeyPatch):
+    import importlib.util
+
+    from agent.errors import MockintError
+    from agent.sessions import open_checkpointer
+
+    if importlib.util.find_spec("langgraph.checkpoint.postgres") is not None:
+        pytest.skip("langgraph-checkpoint-postgres is installed here")
+    monkeypatch.setenv("MOCKINT_POSTGRES_URL", "postgresql://127.0.0.1:1/x")
+    with pytest.raises(MockintError, match="langgraph-checkpoint-postgres"), open_checkpointer():
+        pass
