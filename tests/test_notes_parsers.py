@@ -160,7 +160,7 @@ def test_cards_shape() -> None:
     q1, q2 = note.questions
     assert q1.text == "什么是自注意力机制?"
     assert q1.difficulty == 2 and q2.difficulty == 3  # ⭐ count, capped at 3
-    assert q1.section == "Transformer 架构"
+    assert q1.section == "LLM 核心理论 / Transformer 架构"  # part / sub-section
     assert q1.tags == ["岗位:通用", "Transformer", "Attention"]
     assert q1.companies == ["字节", "阿里"]
     assert q1.followups == ["Multi-Head 的作用是什么?"]  # nested "答:" is not a follow-up

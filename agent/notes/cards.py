@@ -52,6 +52,7 @@ def parse_cards(text: str, file: str) -> list[RawQuestion]:
     mask = fence_mask(lines)
     out: list[RawQuestion] = []
     section = ""
+    stack: list[tuple[int, str]] = []  # enclosing headings (level, text), levels 1-3
     section_stars: int | None = None
     card: RawQuestion | None = None
     blocks: dict[str, list[str]] = {}
@@ -62,17 +63,20 @@ def parse_cards(text: str, file: str) -> list[RawQuestion]:
         h = None if mask[i] else heading(line.strip())
         if h:
             m = CARD_RE.match(h[1])
-            if m or (card is not None and h[0] <= 3) or h[0] <= 3:
-                if card is not None:
-                    out.append(_finish(card, blocks, i, lines))
-                    card = None
+            if (m or h[0] <= 3) and card is not None:
+                out.append(_finish(card, blocks, i, lines))
+                card = None
             if m:
                 card = RawQuestion(text=clean_inline(m.group(1)), file=file, section=section, lines=(i + 1, i + 1),
                                    fmt="cards", difficulty=section_stars)
                 blocks, block = {}, ""
                 continue
             if h[0] <= 3:
-                section = clean_section(h[1])
+                while stack and stack[-1][0] >= h[0]:
+                    stack.pop()
+                stack.append((h[0], clean_section(h[1])))
+                parts = [t for lvl, t in stack if lvl > 1 and t] or [t for _, t in stack if t]
+                section = " / ".join(parts[-2:])  # e.g. "VLM 多模态 / 核心概念与挑战"
                 section_stars = count_stars(h[1])
                 continue
         if card is None:
