@@ -79,7 +79,7 @@ class InteractiveAnswers:
         lines: list[str] = []
         while True:
             try:
-                line = self.read_line("> " if not lines else "  ")
+                line = self.read_line("> " if not lines else "")
             except EOFError:
                 return None if not lines else "\n".join(lines)
             command = line.strip().lower()

@@ -351,3 +351,12 @@ def test_postgres_requested_but_not_installed_is_a_clear_error(monkeypatch: pyte
     monkeypatch.setenv("MOCKINT_POSTGRES_URL", "postgresql://127.0.0.1:1/x")
     with pytest.raises(MockintError, match="langgraph-checkpoint-postgres"), open_checkpointer():
         pass
+
+
+def test_skipped_followup_only_marks_its_target_missing():
+    ctx = make_ctx(question_ids=("rlhf-1",), max_followups=1)
+    result, _ = run(ctx, ["奖励模型 PPO", "/skip"])
+    follow = result.transcript.turns[1]
+    assert follow.skipped and [v.point for v in follow.grade.points] == ["KL 惩罚"]
+    assert "追问" in follow.grade.feedback
+    assert result.transcript.summary.questions[0].score == result.transcript.turns[0].grade.score

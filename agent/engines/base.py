@@ -70,5 +70,5 @@ def plan_follow_up(
 
 
 def short_point(point: str, limit: int = FOLLOWUP_POINT_CHARS) -> str:
-    point = " ".join(point.split())
+    point = " ".join(point.split()).rstrip("。；;，,.！!")
     return point if len(point) <= limit else point[: limit - 1] + "…"

@@ -95,7 +95,8 @@ def ask(state: State, runtime: Runtime[Context]) -> Command[Literal["retrieve", 
     if not skipped:
         return Command(goto="retrieve", update={"turn": turn})
     q = Question.model_validate(question)
-    skip = skip_grade(q, runtime.context.get_engine().name)
+    targets = [RefPoint.model_validate(t) for t in turn.get("targets", [])]
+    skip = skip_grade(q, runtime.context.get_engine().name, targets if turn["kind"] == "followup" else None)
     return Command(
         goto="follow_up",
         update={"turn": turn, "grade": skip.model_dump(mode="json"), "request": None, "grade_attempts": 0,
@@ -103,11 +104,15 @@ def ask(state: State, runtime: Runtime[Context]) -> Command[Literal["retrieve", 
     )
 
 
-def skip_grade(question: Question, engine: str) -> Grade:
-    points = [PointVerdict(point=p.point, chunk_id=p.chunk_id, quote="", status="missing") for p in bank_points(question)]
+def skip_grade(question: Question, engine: str, targets: list[RefPoint] | None = None) -> Grade:
+    """Score 0 with every point missing: the question's points, or a skipped follow-up's targeted ones."""
+    points = bank_points(question) if targets is None else targets
+    verdicts = [PointVerdict(point=p.point, chunk_id=p.chunk_id, quote="", status="missing") for p in points]
+    feedback = ("本题已跳过，记 0 分。建议复习参考答案要点。" if targets is None
+                else "已跳过这个追问（不影响主问题的得分）。")
     return Grade(
-        points=points, feedback="本题已跳过，记 0 分。建议复习参考答案要点。",
-        model_answer="；".join(question.reference_points), score=0.0, rubric_version=RUBRIC_VERSION, engine=engine,
+        points=verdicts, feedback=feedback, model_answer="；".join(p.point for p in points), score=0.0,
+        rubric_version=RUBRIC_VERSION, engine=engine,
     )
 
 
