@@ -121,10 +121,18 @@ def cluster(texts: list[str]) -> list[list[int]]:
             i = parent[i]
         return i
 
-    for i in range(len(texts)):
-        for j in range(i + 1, len(texts)):
-            if find(i) != find(j) and is_duplicate(texts[i], texts[j]):
+    by_norm: dict[str, int] = {}
+    by_token: dict[str, list[int]] = {}
+    for j, text in enumerate(texts):  # only pairs sharing a token (or the normalised text) can match
+        candidates = set(i for t in tokens(text) for i in by_token.get(t, ()))
+        if normalize(text) in by_norm:
+            candidates.add(by_norm[normalize(text)])
+        for i in sorted(candidates):
+            if find(i) != find(j) and is_duplicate(texts[i], text):
                 parent[max(find(i), find(j))] = min(find(i), find(j))
+        by_norm.setdefault(normalize(text), j)
+        for t in tokens(text):
+            by_token.setdefault(t, []).append(j)
     groups: dict[int, list[int]] = {}
     for i in range(len(texts)):
         groups.setdefault(find(i), []).append(i)

@@ -250,3 +250,15 @@ def test_heuristic_difficulty() -> None:
     assert heuristic_difficulty("RAG如果有噪声怎么办？") == 2
     assert heuristic_difficulty("请手推一下MSE的梯度回传过程") == 3
     assert heuristic_difficulty("你在项目里做了什么？", kind="project") == 2
+
+
+def test_dedupe_rules() -> None:
+    from agent.dedupe import cluster, is_duplicate
+
+    assert is_duplicate("PPO与DPO的区别", "DPO和PPO的区别？")  # word order, connectives
+    assert is_duplicate("如何避免灾难性遗忘？", "如何防止模型在微调时遗忘？")  # synonyms
+    assert is_duplicate("为什么要在推荐系统引入RAG？", "为什么在推荐系统中引入RAG？知识库的数据来源和构建流程是怎样的？")
+    assert not is_duplicate("RoPE 的基本原理是什么？", "RoPE 缩放的原理是什么？")
+    assert not is_duplicate("什么是过拟合", "什么是欠拟合")
+    texts = ["DPO和PPO的区别？", "什么是过拟合", "PPO与DPO的区别", "什么是过拟合？"]
+    assert cluster(texts) == [[0, 2], [1, 3]]
