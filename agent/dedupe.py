@@ -51,12 +51,23 @@ STOPWORDS = frozenset(
 )
 
 
+# Domain words jieba would split into a dropped single character + a shared word ("过" + "拟合").
+DOMAIN_WORDS = (
+    "过拟合", "欠拟合", "多头注意力", "自注意力", "交叉注意力", "位置编码", "向量数据库", "知识蒸馏", "梯度消失", "梯度爆炸",
+    "奖励模型", "强化学习", "思维链", "词元化", "冷启动", "全参微调", "混合专家", "激活函数", "解码策略", "长上下文",
+)
+
+
 @lru_cache(maxsize=1)
 def _jieba():  # type: ignore[no-untyped-def]
+    """A private jieba tokenizer (its own dictionary additions do not leak into retrieval's tokenizer)."""
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
-    return jieba
+    tokenizer = jieba.Tokenizer()
+    for word in DOMAIN_WORDS:
+        tokenizer.add_word(word, freq=100000)
+    return tokenizer
 
 
 def normalize(text: str) -> str:
