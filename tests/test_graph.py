@@ -257,6 +257,7 @@ def test_langgraph_json_names_an_importable_compiled_graph():
     assert config["dependencies"] == ["."]
     path, _, attr = config["graphs"]["interview"].partition(":")
     spec = importlib.util.spec_from_file_location("lg_interview_graph", root / path)
+    assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     compiled = getattr(module, attr)

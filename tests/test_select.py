@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from graph_fakes import BANK
 
+from agent.schemas import Question
 from agent.select import adapt_difficulty, choose_next
+
+
+def first(*args, **kw) -> Question:
+    q = choose_next(*args, **kw)
+    assert q is not None
+    return q
 
 
 def pick_all(n: int, **kw):
@@ -32,9 +39,9 @@ def test_balances_categories():
 
 
 def test_prefers_target_difficulty():
-    assert choose_next(BANK, [], categories=("lora",), target_difficulty=1).id == "lora-1"
-    assert choose_next(BANK, [], categories=("lora",), target_difficulty=2).id == "lora-2"
-    assert choose_next(BANK, [], categories=("rlhf",), target_difficulty=3).id == "rlhf-2"
+    assert first(BANK, [], categories=("lora",), target_difficulty=1).id == "lora-1"
+    assert first(BANK, [], categories=("lora",), target_difficulty=2).id == "lora-2"
+    assert first(BANK, [], categories=("rlhf",), target_difficulty=3).id == "rlhf-2"
 
 
 def test_deterministic_given_seed():
@@ -45,13 +52,13 @@ def test_deterministic_given_seed():
 
 def test_preset_ids_followed_in_order_skipping_unknown_and_asked():
     preset = ("lora-2", "nope", "rlhf-1", "lora-1")
-    assert choose_next(BANK, [], preset_ids=preset).id == "lora-2"
-    assert choose_next(BANK, ["lora-2"], preset_ids=preset).id == "rlhf-1"
+    assert first(BANK, [], preset_ids=preset).id == "lora-2"
+    assert first(BANK, ["lora-2"], preset_ids=preset).id == "rlhf-1"
     assert choose_next(BANK, ["lora-2", "rlhf-1", "lora-1"], preset_ids=preset) is None
 
 
 def test_weights_rank_after_category_balance():
-    q = choose_next(BANK, [], categories=("rag",), weights={"rag-2": 5.0}, target_difficulty=2)
+    q = first(BANK, [], categories=("rag",), weights={"rag-2": 5.0}, target_difficulty=2)
     assert q.id == "rag-2"
 
 
