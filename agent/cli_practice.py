@@ -202,6 +202,8 @@ def _list_cards(cards: list[dict[str, Any]], as_json: bool) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from agent.report.data import category_label
+
     console = Console()
     if not cards:
         console.print("还没有复习卡片：答过的题会自动加入复习。")
@@ -212,7 +214,7 @@ def _list_cards(cards: list[dict[str, Any]], as_json: bool) -> None:
     for c in cards:
         history = " ".join(h["rating"] for h in c["rating_history"])
         score = "—" if c["last_score"] is None else f"{c['last_score']:g}"
-        table.add_row(_short(c["due"]), c["question"][:40], c["category"], score, history)
+        table.add_row(_short(c["due"]), c["question"][:40], category_label(c["category"]), score, history)
     console.print(table)
 
 

@@ -20,8 +20,10 @@ EVIL = '<script>alert("x")</script> & <b>粗体</b>'
 
 
 def _grade(score: float, points: list[tuple[str, str, str]], feedback: str = "回答基本到位") -> Grade:
+    """Point 0 comes from the bank entry, the others from note chunks (``file:a-b:hash`` ids)."""
+    ids = ["bank:q#0", "agent-question-bank-theory.md:1302-1304:ab12cd34ef", "project-study-notes.md:7-9:0f0f0f0f0f"]
     return Grade(
-        points=[PointVerdict(point=p, chunk_id=f"chunk-{i}", quote=q, status=s) for i, (p, q, s) in enumerate(points)],  # type: ignore[arg-type]
+        points=[PointVerdict(point=p, chunk_id=ids[i % 3], quote=q, status=s) for i, (p, q, s) in enumerate(points)],  # type: ignore[arg-type]
         errors=["把 KL 惩罚说成了奖励"] if score < 4 else [],
         feedback=feedback,
         model_answer="RLHF 分三步：SFT、训练奖励模型、用 PPO 优化策略并加 KL 惩罚。",

@@ -93,7 +93,11 @@ def test_html_is_standalone_with_marks_all_turns_and_escaping() -> None:
         assert turn.question in text
     assert "追问 1：PPO" in text and "（跳过）" in text and "未验证" in text and "难度 ★★★" in text
     # reference points with source note + section, feedback and model answer
-    assert "finetuning-knowledge-map.md · LoRA" in text and "agent-question-bank-theory.md · 3.1 RLHF 核心流程" in text
+    cells = [d for d in doc.text if "行）" in d]
+    # bank point → the question's note; chunk → its file + lines, with the section when the question covers them
+    assert "finetuning-knowledge-map.md · LoRA（第 10–20 行）" in cells
+    assert "agent-question-bank-theory.md · 3.1 RLHF 核心流程（第 1302–1304 行）" in cells
+    assert "project-study-notes.md（第 7–9 行）" in cells
     assert "反馈：" in text and "参考答案：" in text and "PPO 优化策略并加 KL 惩罚" in text
     # inline SVG chart, one bar per category
     assert any(tag == "svg" for tag, _ in doc.tags)
@@ -115,6 +119,7 @@ def test_markdown_report() -> None:
     assert "✅ 已覆盖" in md and "❌ 未覆盖" in md and "「训练奖励模型」" in md
     assert "**参考答案：**" in md and "_（跳过）_" in md
     assert "agent-question-bank-theory.md · 3.1 RLHF 核心流程（第 1300–1308 行）" in md
+    assert "| ❌ 未覆盖 | — | project-study-notes.md（第 7–9 行） |" in md
 
 
 def test_json_report_round_trips() -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
-from agent.schemas import QuestionSummary, Summary, Transcript, Turn
+from agent.schemas import QuestionSummary, Source, Summary, Transcript, Turn
+
+_CHUNK_ID = re.compile(r"^(?P<file>.+):(?P<a>\d+)-(?P<b>\d+):[0-9a-f]+$")
 
 STATUS_LABEL = {"covered": "已覆盖", "partial": "部分覆盖", "missing": "未覆盖"}
 MODE_LABEL = {"interview": "面试", "drill": "专项练习", "simulate": "模拟", "review": "复习"}
@@ -86,8 +89,8 @@ def _computed_summary(transcript: Transcript) -> Summary:
         overall=overall,
         questions=questions,
         by_category=averages,
-        strongest=ranked[half:][::-1][:3],
-        weakest=ranked[:half][:3],
+        strongest=[category_label(c) for c in ranked[half:][::-1][:3]],
+        weakest=[category_label(c) for c in ranked[:half][:3]],
     )
 
 
@@ -106,6 +109,20 @@ def quote_spans(answer: str, quotes: list[str]) -> list[tuple[int, int]]:
         else:
             merged.append((start, end))
     return merged
+
+
+def point_source(chunk_id: str, sources: list[Source]) -> str:
+    """Where a reference point comes from, as "note · section（第 a–b 行）": a bank point (``bank:<id>#n``) →
+    the question's own note; a note chunk (``<file>:<a>-<b>:<hash>``) → that file and lines (with the section
+    when the question's sources cover those lines)."""
+    if chunk_id.startswith("bank:"):
+        return "；".join(f"{s.file} · {s.section}（第 {s.lines[0]}–{s.lines[1]} 行）" for s in sources[:1])
+    match = _CHUNK_ID.match(chunk_id)
+    if not match:
+        return ""
+    file, a, b = match["file"], int(match["a"]), int(match["b"])
+    section = next((s.section for s in sources if s.file == file and s.lines[0] <= b and a <= s.lines[1]), "")
+    return f"{file}{' · ' + section if section else ''}（第 {a}–{b} 行）"
 
 
 def turn_quotes(turn: Turn) -> list[str]:

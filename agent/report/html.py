@@ -16,11 +16,12 @@ from agent.report.data import (
     category_label,
     group_turns,
     mode_label,
+    point_source,
     quote_spans,
     summarize,
     turn_quotes,
 )
-from agent.schemas import Summary, Transcript, Turn
+from agent.schemas import Transcript, Turn
 
 
 def _template() -> Template:
@@ -75,11 +76,7 @@ def bar_chart(by_category: dict[str, float]) -> str:
     )
 
 
-def _point_sources(summary: Summary) -> dict[str, str]:
-    return {s.point: f"{s.file} · {s.section}" for s in summary.study_next}
-
-
-def _turn(turn: Turn, title: str, sources: dict[str, str]) -> str:
+def _turn(turn: Turn, title: str) -> str:
     question = f"：{escape(turn.question)}" if turn.kind == "followup" else ""
     head = f"<h4>{escape(title)}{question}</h4>"
     if turn.skipped:
@@ -88,10 +85,9 @@ def _turn(turn: Turn, title: str, sources: dict[str, str]) -> str:
     grade = turn.grade
     if grade is None:
         return head + answer + '<p class="notice">（未评分）</p>'
-    default_src = f"{turn.sources[0].file} · {turn.sources[0].section}" if turn.sources else ""
     rows = []
     for p in grade.points:
-        src = sources.get(p.point, default_src)
+        src = point_source(p.chunk_id, turn.sources)
         src_html = f"{escape(src)}<br>" if src else ""
         rows.append(
             f"<tr><td>{escape(p.point)}</td><td class=\"st-{p.status}\">{STATUS_LABEL[p.status]}</td>"
@@ -126,7 +122,7 @@ def _turn(turn: Turn, title: str, sources: dict[str, str]) -> str:
     return "".join(parts)
 
 
-def _group(index: int, group: QuestionGroup, sources: dict[str, str]) -> str:
+def _group(index: int, group: QuestionGroup) -> str:
     main = group.main
     score = group.score
     badge = f'<span class="score {_band(score)}">{score:g}</span>' if score is not None else ""
@@ -136,17 +132,16 @@ def _group(index: int, group: QuestionGroup, sources: dict[str, str]) -> str:
         f"<h3>{index}. {escape(main.question)}</h3>",
         f'<div class="meta"><span class="tag">{escape(category_label(main.category))}</span>难度 {"★" * main.difficulty}{"☆" * (3 - main.difficulty)} · '
         f"<code>{escape(main.question_id)}</code>{' · 出处：' + escape(where) if where else ''}</div>",
-        _turn(main, "回答", sources),
+        _turn(main, "回答"),
     ]
     for n, turn in enumerate(group.followups, 1):
-        body.append(f'<div class="followup">{_turn(turn, f"追问 {n}", sources)}</div>')
+        body.append(f'<div class="followup">{_turn(turn, f"追问 {n}")}</div>')
     body.append("</section>")
     return "".join(body)
 
 
 def render_html(transcript: Transcript) -> str:
     summary = summarize(transcript)
-    sources = _point_sources(summary)
     mode = mode_label(transcript.mode)
     engine = transcript.engine.kind + (f" · {transcript.engine.model}" if transcript.engine.model else "")
     meta = f"会话 {transcript.session_id} · {transcript.started_at or '—'} · 引擎 {engine}"
@@ -161,7 +156,7 @@ def render_html(transcript: Transcript) -> str:
             for s in summary.study_next
         )
         study = f'<h2>接下来复习</h2><section class="card"><ul class="study">{items}</ul></section>'
-    groups = "".join(_group(i, g, sources) for i, g in enumerate(group_turns(transcript), 1))
+    groups = "".join(_group(i, g) for i, g in enumerate(group_turns(transcript), 1))
     return _template().substitute(
         title=escape(f"模拟面试报告 · {mode}"),
         meta=escape(meta),

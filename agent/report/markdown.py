@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from agent.report.data import STATUS_LABEL, QuestionGroup, category_label, group_turns, mode_label, summarize
+from agent.report.data import (
+    STATUS_LABEL,
+    QuestionGroup,
+    category_label,
+    group_turns,
+    mode_label,
+    point_source,
+    summarize,
+)
 from agent.schemas import Source, Transcript, Turn
 
 _ICON = {"covered": "✅", "partial": "🟡", "missing": "❌"}
@@ -33,10 +41,11 @@ def _turn(turn: Turn, title: str) -> list[str]:
     out.append(f"**得分：{grade.score:g}/10** · 引擎 {grade.engine or '—'} · 复核 {verified}（{turn.reflection.attempts} 次）")
     out.append("")
     if grade.points:
-        out += ["| 要点 | 状态 | 回答中的证据 | 参考片段 |", "|---|---|---|---|"]
+        out += ["| 要点 | 状态 | 回答中的证据 | 来源 |", "|---|---|---|---|"]
         for p in grade.points:
             quote = f"「{p.quote}」" if p.quote else "—"
-            cells = [p.point, f"{_ICON[p.status]} {STATUS_LABEL[p.status]}", quote, f"`{p.chunk_id}`"]
+            where = point_source(p.chunk_id, turn.sources) or f"`{p.chunk_id}`"
+            cells = [p.point, f"{_ICON[p.status]} {STATUS_LABEL[p.status]}", quote, where]
             out.append("| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |")
         out.append("")
     if grade.no_reference:
