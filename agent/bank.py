@@ -3,7 +3,8 @@
 Per merged question:
   * text: the most informative phrasing (most content tokens, then has an answer, then longest);
   * sources: every provenance (file, section, line range), the chosen phrasing first;
-  * reference points: union over the duplicates (near-identical points once, ≤ 12); follow-ups, tags and
+  * reference points: union over the duplicates (each source gets a fair share, near-identical points once,
+    ≤ 12); follow-ups, tags and
     companies: unions in order of appearance;
   * kind: ``project`` when the chosen phrasing asks about the candidate's own project/experience;
   * category: :func:`agent.taxonomy.classify`; id: ``<category>-<sha1(normalised text)[:8]>`` (stable);
@@ -90,6 +91,20 @@ def _unique(items: list[str], key=normalize) -> list[str]:  # type: ignore[no-un
     return out
 
 
+def _union_points(lists: list[list[str]]) -> list[str]:
+    """Union of the duplicates' points, ≤ MAX_POINTS: every source gets a fair share (round-robin), near-identical
+    points are kept once, and the result keeps each source's points together in their original order."""
+    cleaned = [select_points(points, 10**6) for points in lists]
+    chosen: set[tuple[int, int]] = set()
+    kept: list[str] = []
+    for rank in range(max((len(c) for c in cleaned), default=0)):
+        for src, points in enumerate(cleaned):
+            if rank < len(points) and len(kept) < MAX_POINTS and select_points(kept + [points[rank]], 10**6) != kept:
+                kept.append(points[rank])
+                chosen.add((src, rank))
+    return [points[r] for src, points in enumerate(cleaned) for r in range(len(points)) if (src, r) in chosen]
+
+
 def _representative(members: list[RawQuestion]) -> RawQuestion:
     return max(members, key=lambda r: (len(tokens(r.text)), bool(r.points), len(r.text), -members.index(r)))
 
@@ -100,7 +115,7 @@ def _merge(members: list[RawQuestion]) -> Question:
     kind = "project" if (rep.kind_hint == "project" or detect_kind(rep.text) == "project") else "knowledge"
     category = classify(rep.text, rep.section, kind)
     stars = [m.difficulty for m in members if m.difficulty]
-    points = select_points([p for m in ordered for p in m.points], MAX_POINTS)
+    points = _union_points([m.points for m in ordered])
     digest = hashlib.sha1(normalize(rep.text).encode("utf-8")).hexdigest()[:8]
     return Question(
         id=f"{category}-{digest}",
