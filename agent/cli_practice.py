@@ -33,8 +33,10 @@ def register(app: typer.Typer) -> None:
 
 # ---------------------------------------------------------------- drill / review sessions
 def _check_engine(engine: str) -> None:
-    if engine not in ("offline", "llm"):
-        raise UsageError(f"未知引擎: {engine}（可选 offline / llm）")
+    from agent.engines import ENGINE_KINDS
+
+    if engine not in ENGINE_KINDS:
+        raise UsageError(f"未知引擎: {engine}（可选 {' / '.join(ENGINE_KINDS)}）")
 
 
 def _run(mode: str, question_ids: list[str], bank: list[Any], engine: str, answers: Path | None,
@@ -144,15 +146,21 @@ def drill(
 
 
 def _retriever_or_none() -> Any:
-    """The retriever when the store can be opened; drills still work from the bank alone without it."""
-    from agent.errors import MockintError
+    """A retriever opened only if a free-text topic needs it; without a usable store drills use the bank alone."""
 
-    try:
-        from agent.retrieval import get_retriever
+    class LazyRetriever:
+        def search_questions(self, query: str, k: int) -> Any:
+            from agent.cli_interview import ensure_store_quietly
+            from agent.errors import MockintError
+            from agent.retrieval import get_retriever
 
-        return get_retriever()
-    except MockintError:
-        return None
+            try:
+                ensure_store_quietly()
+                return get_retriever().search_questions(query, k)
+            except MockintError:
+                return []
+
+    return LazyRetriever()
 
 
 def review(

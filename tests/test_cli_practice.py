@@ -42,7 +42,14 @@ def fake_stack(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(context, "_default_bank", lambda: list(BANK))
     monkeypatch.setattr(context, "_default_engine", lambda kind: OfflineEngine(substring_grade))
     monkeypatch.setattr(context, "_default_retriever", lambda: FakeRetriever())
-    monkeypatch.setattr(retrieval, "get_retriever", lambda store=None: FakeRetriever())
+    monkeypatch.setattr(retrieval, "get_retriever", lambda store=None: QuestionSearch())
+
+
+class QuestionSearch(FakeRetriever):
+    """The graph fakes' retriever plus a question search that finds nothing (free-text topics)."""
+
+    def search_questions(self, query: str, k: int) -> list[Any]:
+        return []
 
 
 def answers_file(tmp_path: Path, answers: list[str]) -> Path:
