@@ -66,6 +66,7 @@ def retrieve_cmd(
         return
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     console = Console()
     if not result.hits:
@@ -77,8 +78,9 @@ def retrieve_cmd(
     table.add_column("来源")
     table.add_column("内容")
     for hit in result.hits:
-        snippet = hit.text if len(hit.text) <= 240 else hit.text[:240] + "…"
-        table.add_row(f"{hit.score:.2f}", f"{hit.source}\n{hit.section}", snippet)
+        body = hit.text[len(hit.section):].lstrip("\n") if hit.section and hit.text.startswith(hit.section) else hit.text
+        snippet = body if len(body) <= 240 else body[:240] + "…"
+        table.add_row(f"{hit.score:.2f}", Text(hit.source + "\n") + Text(hit.section, style="dim"), Text(snippet))
     console.print(table)
 
 

@@ -87,7 +87,7 @@ def local_bank_path() -> Path:
     return config.home() / "bank.jsonl"
 
 
-def _build_bank(files: list[_NoteFile], report: IngestReport) -> list[Question] | None:
+def _build_bank(roots: list[Path], files: list[_NoteFile], report: IngestReport) -> list[Question] | None:
     """Build and write the bank; None when the bank module is not available yet."""
     try:
         from agent.bank import build_bank, write_bank
@@ -96,11 +96,12 @@ def _build_bank(files: list[_NoteFile], report: IngestReport) -> list[Question] 
             raise
         report.warnings.append("题库模块尚未安装，本次只建立检索库")
         return None
-    built = build_bank([f.path for f in files])
+    built = build_bank(roots)  # same roots as ours, so provenance names match our chunk sources
     questions = list(built.questions)
-    report.warnings.extend(str(w) for w in getattr(built, "warnings", []))
-    per_file = {Path(s.file).name for q in questions for s in q.sources} | {s.file for q in questions for s in q.sources}
-    empty = [f.source for f in files if f.source not in per_file and f.path.name not in per_file]
+    warnings = [str(w) for w in getattr(built, "warnings", [])]
+    report.warnings.extend(warnings)
+    named = {s.file for q in questions for s in q.sources}
+    empty = [f.source for f in files if f.source not in named and not any(f.source in w for w in warnings)]
     if questions and empty:
         report.warnings.extend(f"{name}: 没有解析出任何问题（仍会作为检索资料入库）" for name in empty)
     if not questions:
@@ -211,7 +212,8 @@ def ingest(paths: list[Path] | None = None, rebuild: bool = False, show_progress
 
     started = time.perf_counter()
     report = IngestReport()
-    files = collect_files(list(paths) if paths else [config.default_sources_dir()])
+    roots = list(paths) if paths else [config.default_sources_dir()]
+    files = collect_files(roots)
     for f in files:  # decoding errors (binary, unknown encoding) surface before anything is written
         read_note_text(f.path)
     if rebuild:
@@ -234,7 +236,7 @@ def ingest(paths: list[Path] | None = None, rebuild: bool = False, show_progress
     signature = _bank_signature(files)
     questions = None
     if todo or report.removed or bank_meta.get("signature") != signature or not local_bank_path().exists():
-        questions = _build_bank(files, report)
+        questions = _build_bank(roots, files, report)
     chunked = {f.source: chunk_note(read_note_text(f.path), f.source) for f in todo}
     total = sum(len(c) for c in chunked.values()) + (len(questions) if questions else 0)
     with _Progress(show_progress).run(total) as progress:

@@ -150,6 +150,7 @@ class Retriever:
             for cid, emb in zip(got["ids"], got["embeddings"], strict=False):
                 cosine[cid] = float(np.dot(qv, np.asarray(emb, dtype=np.float32)))
         candidates = [self._hit(cid, cosine.get(cid, 0.0), q_tokens, position[cid]) for cid in ranked if cid in position]
+        candidates.sort(key=lambda h: -h.score)  # within the fused top-k, best calibrated score first
         hits = [h for h in candidates if h.score >= THRESHOLD]
         best = max((h.score for h in candidates), default=0.0)
         return RetrievalResult(hits=hits, relevant=bool(hits), best_score=best, candidates=candidates)

@@ -97,11 +97,11 @@ def fake_bank(monkeypatch: pytest.MonkeyPatch) -> None:
     import types
 
     from agent.schemas import Question, Source
-    from agent.textio import read_note_text
+    from agent.textio import iter_note_files, read_note_text
 
     def build_bank(paths: list[Path]) -> types.SimpleNamespace:
         questions = []
-        for path in paths:
+        for path in iter_note_files(paths):
             for no, line in enumerate(read_note_text(path).split("\n"), start=1):
                 if line.startswith("## ") and line.rstrip().endswith(("？", "?")):
                     text = line[3:].strip()

@@ -7,14 +7,17 @@ import json
 from pathlib import Path
 
 import pytest
+import typer
 from typer.testing import CliRunner
 
-from agent import embeddings, ingest as ingest_mod, store
-from agent.cli import app
+from agent import cli_store, embeddings, store
+from agent import ingest as ingest_mod
 from agent.errors import MockintError, UsageError
 from agent.ingest import ingest
 
 runner = CliRunner()
+app = typer.Typer()  # only our commands: isolates these tests from other areas' CLI modules
+cli_store.register(app)
 
 
 @pytest.fixture
