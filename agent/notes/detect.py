@@ -23,9 +23,7 @@ _KAOCHA = re.compile(r"^考察点\s*[:：]", re.MULTILINE)
 
 def detect_format(text: str) -> str:
     """One of :data:`FORMATS`."""
-    lines = text.split("\n")
-    records = sum(1 for line in lines if RECORD_RE.match(line))
-    if records >= 2 and records >= 0.5 * sum(1 for line in lines if line.count("\t") >= 1 and line[:1].isdigit()):
+    if sum(1 for line in text.split("\n") if RECORD_RE.match(line)) >= 2:
         return "table"
     cards = len(_CARD.findall(text))
     if cards >= 1 and (len(_CARD_FIELD.findall(text)) >= 1 or cards >= 3):
