@@ -253,3 +253,17 @@ def test_real_notes_details() -> None:
     assert all(len(q.followups) == 2 and q.points for q in qa_map)
     sft = parse_file(SOURCES / "sft-data-and-finetuning-qa.md").questions
     assert sum(1 for q in sft if q.points) == 4  # only the first four questions carry answers
+
+
+def test_detection_of_user_note_shapes() -> None:
+    plain_list = "1. 什么是LoRA？\n答：只训练低秩矩阵。\n\n2. 什么是QLoRA？\n答：4-bit 量化 + LoRA。\n\n3. 什么是PEFT？\n"
+    note = parse_text(plain_list, "u.md")
+    assert note.fmt == "numbered"
+    assert [q.text for q in note.questions] == ["什么是LoRA？", "什么是QLoRA？", "什么是PEFT？"]
+    assert note.questions[0].points == ["只训练低秩矩阵。"] and note.questions[2].points == []
+    assert detect_format("## 什么是RAG？\n\n检索增强生成。\n") == "generic"
+    assert detect_format("1\t问题一\t答案一\n2\t问题二\t答案二\n") == "table"
+    assert detect_format("#### Q1: 什么是 MoE？\n**难度**:⭐\n") == "cards"
+    # looks like a card file but has no cards: the generic reading still finds the bold question
+    fallback = parse_text("#### Q1 notes\n\n**难度**:⭐\n\n**什么是 MoE？**\n\n稀疏激活的专家网络。\n", "f.md", fmt="cards")
+    assert [q.text for q in fallback.questions] == ["什么是 MoE？"]
