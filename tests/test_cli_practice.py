@@ -191,7 +191,7 @@ def test_drill_crash_after_review_write_then_resume_counts_once(
         invoke(["drill", "RLHF", "-n", "2", "--answers", str(answers)], capsys, monkeypatch)
     capsys.readouterr()
     (session_id,) = [p.name for p in (review_mod.config.transcripts_dir()).iterdir()]
-    _continue_interrupted_node(session_id)  # what a resume must do first: re-run the node that crashed
+    assert _next_nodes(session_id) == ("follow_up",)  # crashed inside follow_up, not at a question
     rest = answers_file(tmp_path, ["偏好数据 Bradley-Terry", "DPO 奖励模型 PPO KL 惩罚"])
     code, out, err = invoke(["resume", session_id, "--answers", str(rest)], capsys, monkeypatch)
     assert code == 0, err
@@ -205,17 +205,9 @@ def test_drill_crash_after_review_write_then_resume_counts_once(
     assert len(rows) == len(set(calls)) == 3
 
 
-def _continue_interrupted_node(session_id: str) -> None:
-    """Continue a session whose last node crashed (no pending interrupt) until its next question."""
-    from agent.engines.offline import OfflineEngine
+def _next_nodes(session_id: str) -> tuple[str, ...]:
     from agent.graph import build_graph
-    from agent.sessions import load_session, open_checkpointer, session_context
+    from agent.sessions import open_checkpointer
 
     with open_checkpointer() as saver:
-        graph = build_graph(checkpointer=saver)
-        config = {"configurable": {"thread_id": session_id}}
-        assert graph.get_state(config).next == ("follow_up",)  # crashed inside follow_up, not at a question
-        ctx = session_context(load_session(session_id, saver), bank=list(BANK), retriever=FakeRetriever(),
-                              engine=OfflineEngine(substring_grade))
-        graph.invoke(None, config, context=ctx)
-        assert graph.get_state(config).interrupts  # now waiting for the next answer
+        return tuple(build_graph(checkpointer=saver).get_state({"configurable": {"thread_id": session_id}}).next)
