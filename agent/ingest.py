@@ -33,6 +33,7 @@ from agent.textio import iter_note_files, read_note_text
 CHUNKER_VERSION = "3"
 BANK_RECORD = "__bank__"
 _EMBED_BATCH = 16
+_UPSERT_BATCH = 1000  # below Chroma's max batch size
 
 Notify = Callable[[str], None]
 
@@ -105,7 +106,8 @@ def _build_bank(roots: list[Path], files: list[_NoteFile], report: IngestReport)
     if questions and empty:
         report.warnings.extend(f"{name}: 没有解析出任何问题（仍会作为检索资料入库）" for name in empty)
     if not questions:
-        raise MockintError("没有从任何笔记中解析出问题，请检查笔记格式（见 README 支持的笔记格式）")
+        names = "、".join(f.source for f in files[:5]) + ("…" if len(files) > 5 else "")
+        raise MockintError(f"没有从任何笔记中解析出问题（{names}），请检查笔记格式（见 README 支持的笔记格式）")
     write_bank(questions, local_bank_path())
     return questions
 
@@ -157,13 +159,15 @@ def _sync_file(store: Any, note: _NoteFile, chunks: list[Chunk], progress: _Prog
     new = [c for c in chunks if c.chunk_id not in old_ids]
     to_embed = [c for c in new if _text_key(c.text) not in reuse]
     fresh = dict(zip((c.chunk_id for c in to_embed), _embed(store, [c.text for c in to_embed], progress, note.source), strict=True))
-    if new:
+    for start in range(0, len(new), _UPSERT_BATCH):
+        part = new[start : start + _UPSERT_BATCH]
         store.chunks.upsert(
-            ids=[c.chunk_id for c in new],
-            documents=[c.text for c in new],
-            metadatas=[_chunk_meta(c) for c in new],
-            embeddings=[fresh[c.chunk_id] if c.chunk_id in fresh else reuse[_text_key(c.text)] for c in new],
+            ids=[c.chunk_id for c in part],
+            documents=[c.text for c in part],
+            metadatas=[_chunk_meta(c) for c in part],
+            embeddings=[fresh[c.chunk_id] if c.chunk_id in fresh else reuse[_text_key(c.text)] for c in part],
         )
+    progress.advance(len(chunks) - len(to_embed), note.source)  # kept or reused chunks
     stale = sorted(old_ids - {c.chunk_id for c in chunks})
     if stale:
         store.chunks.delete(ids=stale)
@@ -193,6 +197,7 @@ def _sync_questions(store: Any, questions: list[Question], progress: _Progress, 
     old = store.questions.get(include=["metadatas"])
     old_hash = {i: (m or {}).get("hash") for i, m in zip(old["ids"], old["metadatas"] or [], strict=False)}
     todo = [q for q in questions if old_hash.get(q.id) != _text_key(q.text)]
+    progress.advance(len(questions) - len(todo), "题库")
     for start in range(0, len(todo), _EMBED_BATCH * 4):
         batch = todo[start : start + _EMBED_BATCH * 4]
         store.questions.upsert(
