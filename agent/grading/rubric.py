@@ -16,6 +16,7 @@ from agent.schemas import GradeOutput, GradeRequest
 
 RUBRIC_VERSION = "rubric-v1"
 ERROR_CAP = 4.0
+RUBRIC_CHUNK_PREFIX = "rubric:"  # ids of rubric points (e.g. STAR for projects): not retrieved chunks
 
 
 def coverage(grade: GradeOutput) -> float:
@@ -58,7 +59,7 @@ def check_grade(request: GradeRequest, grade: GradeOutput, retrieved_ids: set[st
             problems.append(f"引用不在回答中: 「{verdict.quote[:40]}」")
         if verdict.status != "missing" and not verdict.quote:
             problems.append(f"要点标为 {verdict.status} 却没有引用回答原文: {verdict.point[:40]}")
-        if known_ids and verdict.chunk_id not in known_ids:
+        if known_ids and verdict.chunk_id not in known_ids and not verdict.chunk_id.startswith(RUBRIC_CHUNK_PREFIX):
             problems.append(f"引用了未检索到的参考片段 id: {verdict.chunk_id}")
     if not stripped and (grade.score > 0 or any(p.status != "missing" for p in grade.points)):
         problems.append("空回答却给了分数或标记了覆盖要点")

@@ -1,0 +1,213 @@
+"""Text helpers for the offline grader: verbatim spans, tokens (jieba / English stems), cue detection.
+
+Every span is a ``(start, end)`` pair into the original answer, so a quote is always ``answer[start:end]``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+_SENT_END = re.compile(r"[。！？!?；;\n]+|\.(?=\s|$)")
+_CLAUSE_END = re.compile(r"[，,：:]")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9+\-]*|\d+(?:\.\d+)?")
+_LIST_SEP = re.compile(r"[、,，/;；|\s]+")
+_LIST_SEP_EN = re.compile(r"\s*[,;/|\n]\s*")
+
+EN_STOP = frozenset(
+    """a an the of to in on for and or is are was were be been being it its this that these those with as by at
+    from into than then so such can could will would should may might must do does did done has have had having
+    not no nor but if else when while which who whom what where why how all any each other some more most very
+    also just only there their they them we you your i me my he she his her our us one two use used using""".split()
+)
+ZH_STOP = frozenset(
+    "的 了 是 在 和 与 及 或 也 都 就 而 并 对 把 被 让 这 那 这个 那个 一个 一些 可以 会 能 要 我们 我 你 他 它 "
+    "其 之 中 上 下 等 为 以 于 从 到 时 所 着 过 很 更 最 还 又 如果 因为 所以 通过 进行 使用 什么 怎么 如何 "
+    "哪些 为什么 吗 呢 啊 吧 嗯".split()
+)
+
+INJECTION_PATTERNS = re.compile(
+    r"(忽略|无视|忽视|忘记|不要管).{0,4}(以上|上面|之前|前面|所有|上述|规则|指令|评分)|直接给.{0,4}(满分|高分|10分|十分)|给我.{0,4}(满分|高分|10分)|"
+    r"满分|打.{0,3}(满分|高分|10分)|评分规则|系统提示|system\s*prompt|你现在是|作为评分|"
+    r"ignore\s+(all\s+|the\s+)?(previous|above|prior)|disregard|full\s+(marks|score)|score\s*(of\s*)?10|"
+    r"give\s+(me\s+)?(a\s+)?(10|ten|full|perfect|maximum)|grade\s+this\s+(as\s+)?(perfect|10)|"
+    r"^\W*(system|assistant|developer)\s*[:：]|【?系统(提示|消息|指令)|评分规则已更新|\bas\s+an\s+ai\b|\binstructions?\b.{0,20}\b(ignore|override)",
+    re.IGNORECASE,
+)
+
+NEGATIONS_ZH = frozenset({"不", "没有", "没", "无法", "无需", "并非", "未", "非", "别", "勿", "无", "不用", "未必"})
+NEGATIONS_EN = frozenset({"not", "no", "never", "cannot", "can't", "don't", "doesn't", "isn't", "aren't", "won't",
+                          "without", "neither", "nor", "none", "n't"})
+UP_WORDS = ("增加", "增大", "提高", "提升", "上升", "加快", "升高", "变大", "更快", "越大", "increase", "higher",
+            "faster", "larger")
+DOWN_WORDS = ("减少", "减小", "降低", "下降", "减慢", "变小", "更慢", "越小", "decrease", "lower", "slower", "smaller")
+
+
+def language(text: str) -> str | None:
+    """"zh", "en", or None for fragments too short to tell (code, a lone term): those never count as cross-language."""
+    if len(_CJK.findall(text)) >= 2:
+        return "zh"
+    words = [w.lower() for w in re.findall(r"[A-Za-z]{1,}", text)]
+    function_words = sum(1 for w in words if w in EN_STOP)
+    return "en" if len(words) >= 5 and function_words / len(words) >= 0.2 else None
+
+
+def is_cjk(text: str) -> bool:
+    """Chinese text (technical Chinese mixes in many Latin terms): ≥ 2 Chinese characters or ≥ 10 % of letters."""
+    letters = sum(1 for ch in text if ch.isalpha())
+    cjk = len(_CJK.findall(text))
+    return cjk >= 2 or (letters > 0 and cjk / letters >= 0.1)
+
+
+def _pieces(text: str, start: int, end: int, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    pos = start
+    for m in pattern.finditer(text, start, end):
+        spans.append((pos, m.end()))
+        pos = m.end()
+    spans.append((pos, end))
+    return [trimmed for s, e in spans if (trimmed := _trim(text, s, e)) is not None]
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
+    while start < end and (text[start].isspace() or text[start] in "，,。.；;：:、!！?？-*•·0123456789)）"
+                            and not _starts_number(text, start, end)):
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end - start < 2 or not any(ch.isalnum() for ch in text[start:end]):
+        return None
+    return start, end
+
+
+def _starts_number(text: str, start: int, end: int) -> bool:
+    """Keep a leading number that is content ("4 heads"), drop list markers ("1." / "2)")."""
+    m = re.match(r"\d+[.)）、]", text[start:end])
+    return text[start].isdigit() and m is None
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Sentences of the answer (Chinese and English punctuation, line breaks)."""
+    return _pieces(text, 0, len(text), _SENT_END)
+
+
+def candidate_spans(text: str, max_whole: int = 400) -> list[tuple[int, int]]:
+    """Spans a reference point may be matched against: sentences, clauses of long sentences, the whole answer."""
+    sents = sentence_spans(text)
+    spans = list(sents)
+    for s, e in sents:
+        if e - s > 40:
+            clauses = _pieces(text, s, e, _CLAUSE_END)
+            if len(clauses) > 1:
+                spans.extend(c for c in clauses if c[1] - c[0] >= 10 and len(content_tokens(text[c[0] : c[1]])) >= 2)
+    if 1 < len(sents) <= 3:
+        whole = _trim(text, sents[0][0], sents[-1][1])
+        if whole and whole[1] - whole[0] <= max_whole:
+            spans.append(whole)
+    return list(dict.fromkeys(spans))
+
+
+@lru_cache(maxsize=1)
+def _jieba():  # type: ignore[no-untyped-def]
+    import tempfile
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.dt.tmp_dir = tempfile.gettempdir()
+    jieba.initialize()
+    return jieba
+
+
+def stem(word: str) -> str:
+    """A light English stemmer (plural / -ing / -ed / -ly / -ation), enough for overlap counting."""
+    w = word.lower()
+    for suffix, repl in (("ational", "ate"), ("ization", "ize"), ("ation", "ate"), ("iveness", "ive"),
+                         ("fulness", "ful"), ("ies", "y"), ("ing", ""), ("edly", ""), ("ed", ""), ("ly", ""),
+                         ("es", ""), ("s", "")):
+        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
+            w = w[: -len(suffix)] + repl
+            break
+    return w
+
+
+@lru_cache(maxsize=20000)
+def content_tokens(text: str) -> tuple[str, ...]:
+    """Content tokens: jieba words for Chinese runs, stemmed English words; stop words removed."""
+    out: list[str] = []
+    for m in _WORD.finditer(text):
+        w = m.group(0).lower()
+        if w not in EN_STOP and len(w) > 1:
+            out.append(stem(w))
+    cjk_runs = re.findall(r"[\u4e00-\u9fff]+", text)
+    if cjk_runs:
+        jb = _jieba()
+        for run in cjk_runs:
+            out.extend(t for t in jb.lcut(run) if t not in ZH_STOP and t.strip())
+    return tuple(out)
+
+
+def char_ngrams(text: str) -> set[str]:
+    """Character bigrams of Chinese runs and trigrams of English words (spelling-robust overlap)."""
+    grams: set[str] = set()
+    for run in re.findall(r"[\u4e00-\u9fff]+", text):
+        grams.update(run[i : i + 2] for i in range(len(run) - 1))
+    for m in _WORD.finditer(text.lower()):
+        w = f"#{m.group(0)}#"
+        grams.update(w[i : i + 3] for i in range(len(w) - 2))
+    return grams
+
+
+def has_negation(text: str) -> bool:
+    """A negation word (whole jieba token for Chinese, so 非常 / 未来 don't count; not / never / n't for English)."""
+    low = text.lower()
+    words = set(re.findall(r"[a-z']+", low))
+    if words & NEGATIONS_EN or "n't" in low:
+        return True
+    runs = re.findall(r"[\u4e00-\u9fff]+", text)
+    if not runs:
+        return False
+    jb = _jieba()
+    return any(t in NEGATIONS_ZH or (t.startswith("不") and len(t) <= 3) for run in runs for t in jb.lcut(run))
+
+
+def _direction(text: str) -> tuple[int, int]:
+    low = text.lower()
+    return sum(low.count(w) for w in UP_WORDS), sum(low.count(w) for w in DOWN_WORDS)
+
+
+def antonym_flip(point: str, span: str) -> bool:
+    """True when the span's direction words oppose the point's (point says 提高, span only says 降低...)."""
+    up_p, down_p = _direction(point)
+    up_s, down_s = _direction(span)
+    return (up_p > 0 and up_s == 0 and down_s > down_p) or (down_p > 0 and down_s == 0 and up_s > up_p)
+
+
+def is_injection(text: str) -> bool:
+    return INJECTION_PATTERNS.search(text) is not None
+
+
+def list_items(text: str) -> list[str]:
+    """Items of a list; spaces separate items only in Chinese text (English words are separated by spaces)."""
+    sep = _LIST_SEP if _CJK.search(text) else _LIST_SEP_EN
+    return [t for t in sep.split(text) if t.strip()]
+
+
+def looks_like_keyword_list(text: str) -> bool:
+    """Terms listed without explanation: at least 5 short items, at most one sentence, few multi-word items."""
+    items = list_items(text.strip().rstrip("。.!！"))
+    if len(items) < 5 or len(sentence_spans(text)) > 1:
+        return False
+    short = sum(1 for t in items if len(content_tokens(t)) <= 2 and len(t) <= (10 if _CJK.search(t) else 24))
+    return short / len(items) >= 0.8
+
+
+def overlap(tokens: Iterable[str], reference: Iterable[str]) -> float:
+    """Share of ``reference`` tokens that appear in ``tokens`` (recall of the reference)."""
+    ref = set(reference)
+    if not ref:
+        return 0.0
+    return len(ref & set(tokens)) / len(ref)
