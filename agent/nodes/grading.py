@@ -8,11 +8,14 @@ from langgraph.runtime import Runtime
 from langgraph.types import Command
 
 from agent.context import Context
+from agent.grading.evidence import evidence_problems
 from agent.grading.rubric import RUBRIC_VERSION, check_grade
 from agent.nodes.common import current_question
 from agent.nodes.references import build_request
 from agent.schemas import Grade, GradeOutput, GradeRequest, Reflection
 from agent.state import State
+
+UNVERIFIED_FALLBACK = "大模型评分 {n} 次未通过校验，本题改用离线评分"
 
 
 def retrieve(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
@@ -71,10 +74,18 @@ def reflect(state: State, runtime: Runtime[Context]) -> Command[Literal["grade",
     request = GradeRequest.model_validate(state["request"])
     current = Grade.model_validate(state["grade"])
     problems = check_grade(request, current, set(state.get("retrieved_ids", [])))
+    if current.engine == "llm":  # a model's quotes must support its statuses (prompt injection, fabrication)
+        problems += evidence_problems(request, current)
     seen = list(state.get("problems", []))
     attempts = state.get("grade_attempts", 1)
     if problems and attempts <= ctx.max_grade_retries:
         critique = ctx.get_engine().critique(request, current, problems)
         return Command(goto="grade", update={"critique": critique, "problems": seen + problems})
     reflection = Reflection(attempts=attempts, verified=not problems, problems=seen + problems)
-    return Command(goto="follow_up", update={"reflection": reflection.model_dump(mode="json")})
+    update: dict[str, Any] = {"reflection": reflection.model_dump(mode="json")}
+    fallback = getattr(ctx.get_engine(), "fallback", None)
+    if problems and current.engine == "llm" and fallback is not None:  # never keep a model grade that failed
+        notice = UNVERIFIED_FALLBACK.format(n=attempts)
+        safe = to_grade(fallback.grade(request), "offline-fallback", request, [*state.get("notices", []), notice])
+        update["grade"] = safe.model_dump(mode="json")
+    return Command(goto="follow_up", update=update)
