@@ -252,7 +252,8 @@ def _show_history(data: dict[str, Any]) -> None:
     for col in ("开始时间", "会话", "模式", "引擎", "题数", "总分"):
         sessions.add_column(col, justify="right" if col in ("题数", "总分") else "left")
     for s in data["sessions"]:
-        sessions.add_row(_short(s["started_at"]), s["session_id"], mode_label(s["mode"]), s["engine"],
+        mode = mode_label(s["mode"]) + ("" if s["finished"] else "（未完成）")
+        sessions.add_row(_short(s["started_at"]), s["session_id"], mode, s["engine"],
                          str(s["questions"]), f"{s['overall']:g}")
     console.print(sessions)
     cats = Table(title="分类平均与趋势（按时间，0–10）", title_justify="left")

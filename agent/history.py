@@ -73,6 +73,7 @@ def session_row(transcript: Transcript) -> dict[str, Any]:
         "mode": transcript.mode,
         "started_at": transcript.started_at,
         "engine": transcript.engine.kind,
+        "finished": bool(transcript.finished_at),
         "questions": len(summary.questions),
         "overall": summary.overall,
         "by_category": summary.by_category,

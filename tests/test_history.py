@@ -26,6 +26,7 @@ def test_history_orders_sessions_and_computes_trend(isolated_home: Path) -> None
     data = load_history()
     assert [s["session_id"] for s in data["sessions"]] == ["a-early", "c-mid", "b-late"]
     assert [s["mode"] for s in data["sessions"]] == ["interview", "review", "drill"]
+    assert all(s["finished"] for s in data["sessions"])
     assert data["skipped"] == [str(bad / "transcript.json")]
     cats = {c["category"]: c for c in data["categories"]}
     # main 4 / follow-up 6 → the question's final score is the best of the two

@@ -136,3 +136,22 @@ def test_drill_retry_reviews_the_original_cards() -> None:
     cards = review.list_cards()
     assert len(cards) == 1 and cards[0]["question"] == "问题 q1"
     assert [h["rating"] for h in cards[0]["rating_history"]] == ["Again", "Good"]
+
+
+def test_focus_weak_selection_prefers_weak_category_then_due() -> None:
+    """``interview --focus weak``: the selector ranks by these weights after category balance."""
+    from graph_fakes import BANK
+
+    from agent.select import choose_next
+
+    by_id = {x.id: x for x in BANK}
+    review.record_grade("s", "1", by_id["rlhf-1"], g(9.5), T0)
+    review.record_grade("s", "2", by_id["lora-1"], g(1.0), T0)
+    review.record_grade("s", "3", by_id["rag-1"], g(8.0), T0 - timedelta(days=90))  # good but long due
+    now = T0 + timedelta(days=2)
+    weights = review.weak_weights(BANK, now)
+    first = choose_next(BANK, [], target_difficulty=2, seed=1, weights=weights)
+    assert first is not None and first.id == "lora-1"  # the failed question of the weakest category
+    order = sorted(weights, key=lambda qid: -weights[qid])
+    assert order.index("rag-1") < order.index("rlhf-1")  # due beats mastered-and-not-due
+    assert weights["lora-2"] > weights["rlhf-2"]  # never asked, but its category is weak
