@@ -155,6 +155,9 @@ def test_drill_topic_weak_answer_hint_and_review_state(
     # the same session is also under MOCKINT_HOME, so history / report see it
     code, out, _ = invoke(["history", "--json"], capsys, monkeypatch)
     assert [s["mode"] for s in json.loads(out)["sessions"]] == ["drill"]
+    code, page, _ = invoke(["report", t["session_id"], "--format", "html"], capsys, monkeypatch)
+    assert code == 0 and page.count('class="card turn"') == 3 and "<mark>偏好数据</mark>" in page
+    assert "DPO 和 PPO 有什么区别？" in page and "rlhf.md · rlhf 基础（第 1–10 行）" in page
 
 
 def test_drill_errors(fake_stack: None, capsys: Any, monkeypatch: Any) -> None:
