@@ -149,3 +149,10 @@ def test_real_bank_rlhf_drill_asks_alignment_questions_only() -> None:
     assert all("rlhf" in " ".join([q.text, q.section, *q.tags, *q.reference_points]).lower() for q in first)
     assert {by_id[i].category for i in drill.select_drill("RoPE", 5, bank)} == {"position"}
     assert {by_id[i].category for i in drill.select_drill("偏好数据", 5, bank)} <= {"alignment", "sft"}
+    # every answer fails: each base question gets exactly one retry, all still RLHF / alignment questions
+    base = ids[:5]
+    turns = [turn(qid, 0.0, tuple((p, "missing") for p in by_id[qid].reference_points[:2])) for qid in base]
+    ids_, bank_plus = drill.drill_selection(base, turns, bank)
+    plan = drill.plan_drill(base, turns, bank)
+    assert len(ids_) == 10 and len(set(ids_)) == 10 and set(plan.retries) == set(base)
+    assert {q.category for q in bank_plus if q.id in ids_} == {"alignment"}
