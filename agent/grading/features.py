@@ -51,6 +51,17 @@ class PointMatch:
     contradiction: bool = False
 
 
+def _topic_tokens(points: list[str]) -> set[str]:
+    """Tokens shared by more than half of 3+ reference points: the topic, not what distinguishes a point."""
+    if len(points) < 3:
+        return set()
+    counts: dict[str, int] = {}
+    for p in points:
+        for t in set(tx.content_tokens(p)):
+            counts[t] = counts.get(t, 0) + 1
+    return {t for t, c in counts.items() if c > len(points) / 2}
+
+
 def _demoted(point_tokens: tuple[str, ...], question_tokens: set[str]) -> tuple[str, ...]:
     kept = tuple(t for t in point_tokens if t not in question_tokens)
     return kept if kept else point_tokens
@@ -76,7 +87,7 @@ def signals(question: str, points: list[str], span_texts: list[str]) -> Signals:
     vectors = embed(points + span_texts)
     sims = vectors[: len(points)] @ vectors[len(points) :].T
     base = baselines(vectors[: len(points)])
-    q_tokens = set(tx.content_tokens(question))
+    q_tokens = set(tx.content_tokens(question)) | _topic_tokens(points)
     span_tokens = [tx.content_tokens(t) for t in span_texts]
     span_grams = [tx.char_ngrams(t) for t in span_texts]
     span_lang = [tx.language(t) for t in span_texts]
@@ -89,7 +100,10 @@ def signals(question: str, points: list[str], span_texts: list[str]) -> Signals:
         for j in range(len(span_texts)):
             lexical[i, j] = tx.overlap(span_tokens[j], p_tokens)
             chars[i, j] = len(p_grams & span_grams[j]) / len(p_grams) if p_grams else 0.0
-    gap = sims - np.where(span_cjk[None, :], base[True][:, None], base[False][:, None])
+    # fragments of unknown language (code, a list of names) get the stricter of the two baselines
+    unknown = np.array([lang is None for lang in span_lang], dtype=bool)
+    strict = np.maximum(base[True], base[False])[:, None]
+    gap = sims - np.where(unknown[None, :], strict, np.where(span_cjk[None, :], base[True][:, None], base[False][:, None]))
     p_lang = [tx.language(p) for p in points]
     cross = np.array([[a is not None and b is not None and a != b for b in span_lang] for a in p_lang], dtype=bool)
     return Signals(gap, lexical, chars, cross)
@@ -113,15 +127,18 @@ def match_points(question: str, points: list[str], answer: str, spans: list[tupl
         return [PointMatch(p, None, 0.0, 0.0, 0.0, 0.0) for p in points]
     sig = signals(question, points, [answer[s:e] for s, e in spans])
     table = combine(sig)
+    sentences = [answer[s:e] for s, e in tx.sentence_spans(answer) if (s, e) in set(spans)]
     out: list[PointMatch] = []
     for i, point in enumerate(points):
         j = int(np.argmax(table[i] + 1e-9 * -np.array([e - s for s, e in spans])))
         best = PointMatch(point, spans[j], float(sig.gap[i, j]), float(sig.lexical[i, j]), float(sig.chars[i, j]),
                           float(table[i, j]))
-        quote = answer[spans[j][0] : spans[j][1]]
-        flipped = tx.has_negation(quote) != tx.has_negation(point) or tx.antonym_flip(point, quote)
-        if best.match >= CAL.thresholds(tx.is_cjk(point))[0] and flipped and best.lexical >= 0.5:
-            best = PointMatch(point, best.span, best.dense, best.lexical, best.chars, best.match, True)
+        if best.match >= CAL.thresholds(tx.is_cjk(point))[0]:
+            wrong = tx.contradicts(point, sentences)
+            if wrong is not None:
+                start = answer.find(wrong)
+                best = PointMatch(point, (start, start + len(wrong)), best.dense, best.lexical, best.chars,
+                                  best.match, True)
         out.append(best)
     return out
 

@@ -10,8 +10,8 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
-_SENT_END = re.compile(r"[。！？!?；;\n]+|\.(?=\s|$)")
-_CLAUSE_END = re.compile(r"[，,：:]")
+_SENT_END = re.compile(r"[。！？!?\n]+|\.(?=\s|$)")
+_CLAUSE_END = re.compile(r"[，,：:；;]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9+\-]*|\d+(?:\.\d+)?")
 _LIST_SEP = re.compile(r"[、,，/;；|\s]+")
@@ -52,7 +52,7 @@ def language(text: str) -> str | None:
         return "zh"
     words = [w.lower() for w in re.findall(r"[A-Za-z]{1,}", text)]
     function_words = sum(1 for w in words if w in EN_STOP)
-    return "en" if len(words) >= 5 and function_words / len(words) >= 0.2 else None
+    return "en" if len(words) >= 6 and function_words / len(words) >= 0.25 else None
 
 
 def is_cjk(text: str) -> bool:
@@ -161,17 +161,19 @@ def char_ngrams(text: str) -> set[str]:
     return grams
 
 
-def has_negation(text: str) -> bool:
-    """A negation word (whole jieba token for Chinese, so 非常 / 未来 don't count; not / never / n't for English)."""
+def negation_count(text: str) -> int:
+    """Negation words (whole jieba tokens for Chinese, so 非常 / 未来 don't count; not / never / n't for English)."""
     low = text.lower()
-    words = set(re.findall(r"[a-z']+", low))
-    if words & NEGATIONS_EN or "n't" in low:
-        return True
+    count = sum(1 for w in re.findall(r"[a-z']+", low) if w in NEGATIONS_EN or w.endswith("n't"))
     runs = re.findall(r"[\u4e00-\u9fff]+", text)
-    if not runs:
-        return False
-    jb = _jieba()
-    return any(t in NEGATIONS_ZH or (t.startswith("不") and len(t) <= 3) for run in runs for t in jb.lcut(run))
+    if runs:
+        jb = _jieba()
+        count += sum(1 for run in runs for t in jb.lcut(run) if t in NEGATIONS_ZH or (t.startswith("不") and len(t) <= 3))
+    return count
+
+
+def has_negation(text: str) -> bool:
+    return negation_count(text) > 0
 
 
 def _direction(text: str) -> tuple[int, int]:
@@ -184,6 +186,29 @@ def antonym_flip(point: str, span: str) -> bool:
     up_p, down_p = _direction(point)
     up_s, down_s = _direction(span)
     return (up_p > 0 and up_s == 0 and down_s > down_p) or (down_p > 0 and down_s == 0 and up_s > up_p)
+
+
+def clauses(text: str) -> list[str]:
+    return [text[s:e] for s, e in _pieces(text, 0, len(text), re.compile(r"[，,：:；;。！？!?\n]|\.(?=\s|$)"))]
+
+
+def contradicts(point: str, answer_sentences: list[str], min_overlap: float = 0.6) -> str | None:
+    """The answer clause that states a point's clause with the opposite polarity (不 / not added or dropped,
+    提高 ↔ 降低), aligned clause by clause by character n-grams; None when nothing contradicts."""
+    answer_clauses = [c for s in answer_sentences for c in clauses(s)]
+    for pc in clauses(point):
+        grams = char_ngrams(pc)
+        if len(grams) < 4:
+            continue
+        best, best_overlap = None, 0.0
+        for ac in answer_clauses:
+            ov = len(grams & char_ngrams(ac)) / len(grams)
+            if ov > best_overlap:
+                best, best_overlap = ac, ov
+        if best is not None and best_overlap >= min_overlap:
+            if negation_count(best) != negation_count(pc) or antonym_flip(pc, best):
+                return best
+    return None
 
 
 def is_injection(text: str) -> bool:
