@@ -130,3 +130,32 @@ def test_no_reference_prompt_says_so():
     engine = LLMEngine(model, fallback=OfflineEngine(substring_grade))
     engine.grade(GradeRequest(question="冷门题", answer="随便说说", no_reference=True))
     assert "没有找到参考资料" in model.prompts[0]
+
+
+def test_real_chat_openai_path_against_local_fake_server(monkeypatch: pytest.MonkeyPatch):
+    """ChatOpenAI → HTTP → a scripted OpenAI-compatible server: function-calling request, parsed grade."""
+    from fake_openai import FakeOpenAI
+
+    grade_args = GradeOutput(
+        points=[PointVerdict(point="初始化为零", chunk_id="bank:lora-2#0", quote="初始化为零", status="covered"),
+                PointVerdict(point="合并权重", chunk_id="bank:lora-2#1", quote="", status="missing")],
+        feedback="讲到了初始化。", model_answer="B 初始化为零；推理时合并权重。", score=5.0,
+    ).model_dump(mode="json")
+    with FakeOpenAI([("ok", grade_args), ("text", "推理时 LoRA 权重怎么处理？"), ("500", None)]) as server:
+        monkeypatch.setenv("MOCKINT_LLM_BASE_URL", server.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+        monkeypatch.setenv("MOCKINT_LLM_RETRIES", "0")
+        engine = make_engine("llm")
+        assert isinstance(engine, LLMEngine)
+        engine.fallback = OfflineEngine(substring_grade)  # the real grader is tested elsewhere (slow to load)
+        ctx = Context(engine_kind="llm", bank=BANK, retriever=FakeRetriever(), engine=engine, record_review=False,
+                      question_ids=("lora-2",), max_followups=1)
+        queue = ["B 初始化为零 <b>bold</b>", "不知道"]
+        result = run_session(ctx, lambda p: queue.pop(0) if queue else None, checkpointer=InMemorySaver())
+        body = server.requests[0]
+    turns = result.transcript.turns
+    assert turns[0].grade.engine == "llm" and turns[0].grade.score == 5.0 and turns[0].reflection.verified
+    assert turns[1].question == "推理时 LoRA 权重怎么处理？"
+    assert turns[1].grade.engine == "offline-fallback"  # the 500 on the follow-up's grade
+    assert body["tools"][0]["function"]["name"] == "GradeOutput" and body["temperature"] == 0
+    assert "&lt;b&gt;bold&lt;/b&gt;" in body["messages"][-1]["content"]
