@@ -61,6 +61,8 @@ class ScriptedAnswers:
             return None
         answer = self.answers[self.used]
         self.used += 1
+        if answer.strip().lower() in QUIT_WORDS:  # a scripted /quit pauses the session like the interactive one
+            return None
         if self.console:
             self.console.print(Panel(answer or "（空回答）", title="回答（来自文件）", border_style="dim"))
         return answer

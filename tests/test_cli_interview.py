@@ -142,3 +142,11 @@ def test_schema_flag_prints_json_schema():
     run = cli("interview", "--schema")
     schema: dict[str, Any] = json.loads(run.out)
     assert schema["title"] == "Transcript" and "turns" in schema["properties"]
+
+
+def test_quit_line_in_answers_file_pauses(tmp_path: Path):
+    path = answers_file(tmp_path, ["低秩分解 冻结原权重 初始化为零 合并权重", "/quit", "不会被用到"], as_json=False)
+    run = cli("interview", "--answers", str(path), "-n", "2", "-c", "lora", "--session", "q-1", "--out", str(tmp_path))
+    assert run.code == 0 and "mockint resume q-1" in run.out
+    data = json.loads((tmp_path / "transcript.json").read_text(encoding="utf-8"))
+    assert [t["answer"] for t in data["turns"]] == ["低秩分解 冻结原权重 初始化为零 合并权重"]
