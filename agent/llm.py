@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 _HINT = (
     "设置环境变量 MOCKINT_LLM_BASE_URL、OPENAI_API_KEY（可选 MOCKINT_LLM_MODEL），"
-    "或在 $MOCKINT_HOME/config.toml 的 [llm] 中填写 base_url / api_key / model；不需要大模型时用 --engine offline"
+    "或在 $MOCKINT_HOME/config.toml 的 llm 段中填写 base_url、api_key、model；不需要大模型时用 --engine offline"
 )
 
 
