@@ -176,6 +176,7 @@ def run_and_report(ctx: Any, scripted: list[str] | None, *, session_id: str | No
                    seed: int | None = None) -> None:
     """Run a session with the terminal UI (interactive, or scripted answers) and print how it ended."""
     from rich.console import Console
+    from rich.markup import escape
 
     from agent.interview_ui import InteractiveAnswers, ScriptedAnswers, show_report, show_turn
     from agent.sessions import Observer, run_session
@@ -187,7 +188,7 @@ def run_and_report(ctx: Any, scripted: list[str] | None, *, session_id: str | No
     result = run_session(ctx, provider, session_id=session_id, out=out, observer=observer, seed=seed)
     folder = result.paths[-1].parent if result.paths else None
     if result.status == "finished":
-        console.print(f"[green]面试结束[/]，记录已保存到 {folder}")
+        console.print(f"[green]面试结束[/]，记录已保存到 {escape(str(folder))}")
         return
     reason = "答案文件已用完，" if scripted is not None else ""
     console.print(f"[yellow]{reason}会话已保存[/]（{result.session_id}）。继续：[bold]mockint resume {result.session_id}[/]"

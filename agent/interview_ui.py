@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
+from rich.text import Text
 
 from agent.errors import UsageError
 
@@ -64,7 +66,7 @@ class ScriptedAnswers:
         if answer.strip().lower() in QUIT_WORDS:  # a scripted /quit pauses the session like the interactive one
             return None
         if self.console:
-            self.console.print(Panel(answer or "（空回答）", title="回答（来自文件）", border_style="dim"))
+            self.console.print(Panel(Text(answer or "（空回答）"), title="回答（来自文件）", border_style="dim"))
         return answer
 
 
@@ -104,8 +106,8 @@ def show_question(console: Console, payload: dict[str, Any]) -> None:
         title = f"追问 {payload.get('followup', 1)}/{payload.get('max_followups', 0)}"
     else:
         title = f"第 {payload.get('number', '?')}/{payload.get('total', '?')} 题"
-    title += f" · {payload.get('category', '')} · 难度 {stars}"
-    console.print(Panel(str(payload.get("question", "")), title=title, border_style="cyan", title_align="left"))
+    title += f" · {escape(str(payload.get('category', '')))} · 难度 {stars}"
+    console.print(Panel(Text(str(payload.get("question", ""))), title=title, border_style="cyan", title_align="left"))
 
 
 def show_turn(console: Console, turn: Turn) -> None:
@@ -114,18 +116,18 @@ def show_turn(console: Console, turn: Turn) -> None:
         return
     table = Table(show_header=False, box=None, pad_edge=False)
     for verdict in grade.points:
-        quote = f"[dim]「{verdict.quote[:40]}」[/]" if verdict.quote else ""
-        table.add_row(_STATUS_ICON[verdict.status], verdict.point, quote)
+        quote = Text(f"「{verdict.quote[:40]}」", style="dim") if verdict.quote else Text("")
+        table.add_row(_STATUS_ICON[verdict.status], Text(verdict.point), quote)
     parts: list[Any] = [f"[bold]{grade.score:g}[/] / 10"]
     if grade.points:
         parts.append(table)
     if grade.errors:
-        parts.append("[red]错误：[/]" + "；".join(grade.errors))
-    parts.append(grade.feedback)
+        parts.append("[red]错误：[/]" + escape("；".join(grade.errors)))
+    parts.append(Text(grade.feedback))
     if grade.model_answer and grade.score < 8:
-        parts.append("[dim]参考答案：[/]" + grade.model_answer)
+        parts.append("[dim]参考答案：[/]" + escape(grade.model_answer))
     for notice in grade.notices:
-        parts.append(f"[yellow]提示：{notice}[/]")
+        parts.append(Text(f"提示：{notice}", style="yellow"))
     if not turn.reflection.verified:
         parts.append("[yellow]注意：该评分多次复核仍未通过校验，已标记为未验证[/]")
     from rich.console import Group
@@ -145,14 +147,14 @@ def show_report(console: Console, transcript: Transcript) -> None:
     table.add_column("得分", justify="right")
     table.add_column("追问", justify="right")
     for q in summary.questions:
-        table.add_row(q.question, q.category, f"{q.score:g}", str(q.followups))
+        table.add_row(Text(q.question), Text(q.category), f"{q.score:g}", str(q.followups))
     console.print(table)
     if summary.by_category:
-        console.print("分类平均：" + "，".join(f"{c} {v:g}" for c, v in summary.by_category.items()))
+        console.print(Text("分类平均：" + "，".join(f"{c} {v:g}" for c, v in summary.by_category.items())))
     if summary.strongest:
-        console.print("[green]掌握较好：[/]" + "；".join(summary.strongest))
+        console.print("[green]掌握较好：[/]" + escape("；".join(summary.strongest)))
     if summary.weakest:
-        console.print("[red]薄弱点：[/]" + "；".join(summary.weakest))
+        console.print("[red]薄弱点：[/]" + escape("；".join(summary.weakest)))
     for item in summary.study_next[:5]:
         where = f" —— {item.file} § {item.section}" if item.file else ""
-        console.print(f"[cyan]复习[/] {item.point}{where}")
+        console.print("[cyan]复习[/] " + escape(f"{item.point}{where}"))

@@ -150,3 +150,10 @@ def test_quit_line_in_answers_file_pauses(tmp_path: Path):
     assert run.code == 0 and "mockint resume q-1" in run.out
     data = json.loads((tmp_path / "transcript.json").read_text(encoding="utf-8"))
     assert [t["answer"] for t in data["turns"]] == ["低秩分解 冻结原权重 初始化为零 合并权重"]
+
+
+def test_markup_like_answers_are_shown_verbatim(tmp_path: Path):
+    weird = "[/] [bold]低秩分解[/bold] [red] 冻结原权重 初始化为零 合并权重"
+    path = answers_file(tmp_path, [weird] * 4)
+    run = cli("interview", "--answers", str(path), "-n", "1", "-c", "lora", "--out", str(tmp_path))
+    assert run.code == 0 and "[bold]低秩分解[/bold]" in run.out
