@@ -37,15 +37,17 @@ def read_answers_file(path: Path) -> list[str]:
         raise UsageError(f"答案文件不是 UTF-8 文本: {path}") from None
     if not text.strip():
         raise UsageError(f"答案文件是空的: {path}", hint="每行一个回答，或一个 JSON 字符串数组")
-    if text.lstrip().startswith("["):
+    from agent.nodes.common import clean_answer  # shown on the terminal: no raw control codes / surrogates
+
+    if text.lstrip().startswith(("[", "{")):
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise UsageError(f"答案文件不是合法的 JSON 数组: {path}（{exc.msg}，第 {exc.lineno} 行）") from None
         if not isinstance(data, list) or not data or not all(isinstance(a, str) for a in data):
             raise UsageError(f"答案文件的 JSON 必须是非空的字符串数组: {path}")
-        return data
-    return [line for line in text.splitlines() if line.strip()]
+        return [clean_answer(a) for a in data]
+    return [clean_answer(line) for line in text.splitlines() if line.strip()]
 
 
 class ScriptedAnswers:
