@@ -361,3 +361,21 @@ def test_skipped_followup_only_marks_its_target_missing():
     assert follow.skipped and [v.point for v in follow.grade.points] == ["KL 惩罚"]
     assert "追问" in follow.grade.feedback
     assert result.transcript.summary.questions[0].score == result.transcript.turns[0].grade.score
+
+
+def test_followup_names_the_topic_without_giving_the_answer_and_groups_same_topic_points():
+    from graph_fakes import q
+
+    from agent.engines.base import point_hint
+
+    assert point_hint("掩码的作用：防止未来信息泄露") == "掩码的作用"
+    assert point_hint("把权重更新分解为两个低秩矩阵的乘积，降低参数量") == "把权重更新分解为两个低秩…"
+    bank = [*BANK, q("mask-1", "transformer", 2, ["掩码的作用：防止未来信息泄露", "掩码的作用：屏蔽填充位置",
+                                                  "实现：未来位置设为负无穷"])]
+    ctx = Context(bank=bank, retriever=FakeRetriever(), engine=OfflineEngine(substring_grade), record_review=False,
+                  question_ids=("mask-1",), max_followups=2)
+    result, _ = run(ctx, ["不知道", "还是不知道", "不知道"])
+    first, second = result.transcript.turns[1], result.transcript.turns[2]
+    assert "掩码的作用" in first.question and "防止未来信息泄露" not in first.question
+    assert [v.point for v in first.grade.points] == ["掩码的作用：防止未来信息泄露", "掩码的作用：屏蔽填充位置"]
+    assert "实现" in second.question and "负无穷" not in second.question

@@ -6,6 +6,7 @@ Which point a follow-up targets is decided here (same for both engines); the eng
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -33,6 +34,7 @@ class FollowUpPlan:
     """What the next follow-up is about: a missing/partial reference point, or a follow-up from the notes."""
 
     target: RefPoint | None = None
+    group: tuple[RefPoint, ...] = ()  # every open point sharing the target's hint (graded together)
     status: str = "missing"  # status of the target point so far
     bank_text: str | None = None  # a 可能追问 / 延伸问题 from the bank (used when no point is targeted)
     index: int = 0  # how many follow-ups were already asked (templates rotate on it)
@@ -61,7 +63,9 @@ def plan_follow_up(
     if candidates:
         target = candidates[0]
         status = point_status.get(target.point, "missing")
-        return FollowUpPlan(target=target, status=status, index=index, answer=answer)
+        hint = point_hint(target.point)
+        group = tuple(p for p in candidates if point_hint(p.point) == hint)
+        return FollowUpPlan(target=target, group=group, status=status, index=index, answer=answer)
     asked = {t.strip() for t in asked_texts}
     for text in question.followups:
         if text.strip() and text.strip() not in asked:
@@ -72,3 +76,14 @@ def plan_follow_up(
 def short_point(point: str, limit: int = FOLLOWUP_POINT_CHARS) -> str:
     point = " ".join(point.split()).rstrip("。；;，,.！!")
     return point if len(point) <= limit else point[: limit - 1] + "…"
+
+
+def point_hint(point: str, limit: int = 16) -> str:
+    """A short topic for a point that does not give its content away: the label before "：" when the note
+    has one (``掩码的作用：防止…`` → ``掩码的作用``), else the first clause, at most ``limit`` characters."""
+    text = " ".join(point.split())
+    match = re.match(r"^([^:：]{1,20})[:：]", text)
+    if match and match.group(1).strip():
+        return match.group(1).strip()
+    clause = re.split(r"[，,；;。、（(]", text, maxsplit=1)[0].strip()
+    return clause if len(clause) <= limit else clause[: limit - 1] + "…"

@@ -5,20 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from agent.engines.base import FollowUpPlan, short_point
+from agent.engines.base import FollowUpPlan, point_hint, short_point
 from agent.engines.repair import repair_grade
 from agent.schemas import EngineInfo, GradeOutput, GradeRequest, Question
 
 Grader = Callable[[GradeRequest], GradeOutput]
 
 FOLLOWUP_MISSING = (
-    "你刚才没有提到「{point}」，能具体讲讲吗？",
-    "关于「{point}」，你是怎么理解的？可以结合一个例子说明。",
-    "再补充一点：「{point}」这部分你会怎么回答？",
+    "关于「{point}」，你刚才没有讲到，能具体说说吗？",
+    "「{point}」这部分你是怎么理解的？可以结合一个例子说明。",
+    "再补充一点：「{point}」这方面你会怎么回答？",
 )
 FOLLOWUP_PARTIAL = (
-    "你提到了「{point}」的一部分，能再展开说说吗？",
-    "「{point}」这一点你只讲了一半，细节是什么？",
+    "「{point}」这部分你讲得不完整，能再展开说说吗？",
+    "你提到了「{point}」，但细节还不够，能具体讲讲吗？",
 )
 
 
@@ -52,7 +52,7 @@ class OfflineEngine:
         if plan.target is None:
             return plan.bank_text or ""
         templates = FOLLOWUP_PARTIAL if plan.status == "partial" else FOLLOWUP_MISSING
-        return templates[plan.index % len(templates)].format(point=short_point(plan.target.point))
+        return templates[plan.index % len(templates)].format(point=point_hint(plan.target.point))
 
 
 def complete_grade(req: GradeRequest, out: GradeOutput) -> GradeOutput:

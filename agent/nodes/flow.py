@@ -134,7 +134,7 @@ def follow_up(state: State, runtime: Runtime[Context]) -> Command[Literal["ask",
     asked_texts = list(state.get("followup_texts", []))
     common = {"turns": [finished.model_dump(mode="json")], "point_status": status, "question_scores": scores}
 
-    text, target = "", None
+    text, targets = "", []
     if not turn.get("skipped") and state.get("followups_asked", 0) < ctx.max_followups:
         main_points = [RefPoint.model_validate(p) for p in state.get("main_points", [])]
         plan = plan_follow_up(
@@ -142,11 +142,11 @@ def follow_up(state: State, runtime: Runtime[Context]) -> Command[Literal["ask",
         )
         if plan is not None:
             text = ctx.get_engine().follow_up(question, plan).strip()
-            target = plan.target
+            targets = list(plan.group) or ([plan.target] if plan.target else [])
     if text and text not in asked_texts:
         next_turn = {"kind": "followup", "question": text, "asked_at": now_iso(),
-                     "targets": [target.model_dump()] if target else []}
-        targeted = list(state.get("targeted_points", [])) + ([target.point] if target else [])
+                     "targets": [t.model_dump() for t in targets]}
+        targeted = list(state.get("targeted_points", [])) + [t.point for t in targets]
         return Command(goto="ask", update={
             **common, "turn": next_turn, "followups_asked": state.get("followups_asked", 0) + 1,
             "followup_texts": asked_texts + [text], "targeted_points": targeted,

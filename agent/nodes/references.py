@@ -44,6 +44,8 @@ def star_points() -> list[RefPoint]:
 
 
 _META = re.compile(r"^(难度|岗位|标签|公司|来源|问题|题目|可能追问|追问|延伸问题|考察点)\s*[:：]")
+_ASKING = re.compile(r"讲一下|讲讲|介绍一下|说说|谈谈|聊聊|什么|为什么|如何|怎么|怎样|哪些|是否|吗|呢|^\d{1,2}[.、]\s*问")
+_ENUM = re.compile(r"^\d{1,2}[.、]\s*")
 _LABEL = re.compile(r"^(答案要点|参考答案|答案|要点|Answer|A)\s*[:：]\s*", re.IGNORECASE)
 _MARKUP = re.compile(r"\*\*|__|==|`|\$+|^#+\s*|^\s*(?:[-*+•]|\d+[.、)])\s+", re.MULTILINE)
 
@@ -63,11 +65,19 @@ def chunk_sentences(text: str, section: str = "") -> list[str]:
         line = _LABEL.sub("", _MARKUP.sub("", line).strip())
         if not line or set(line) <= set("-=|: ") or _META.match(line):
             continue
-        for sentence in re.split(r"(?<=[。！；;!])", line):
+        for sentence in re.split(r"(?<=[。！；;!？?])|(?<=\D)(?=\d{1,2}[.、]\s*[^\d\s])", line):
             sentence = sentence.strip()
-            if len(sentence) >= 6 and not sentence.endswith(("？", "?")):
+            if len(sentence) >= 6 and not _is_question(sentence):
                 out.append(sentence)
     return out
+
+
+def _is_question(sentence: str) -> bool:
+    """Interview questions listed in notes (面经) are not reference content."""
+    if sentence.endswith(("？", "?")) or sentence.startswith("请"):
+        return True
+    asks = bool(_ASKING.search(sentence))
+    return asks and (bool(_ENUM.match(sentence)) or len(sentence) < 40)
 
 
 def chunk_point(hit: RetrievedChunk, query: str) -> RefPoint | None:
