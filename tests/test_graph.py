@@ -369,7 +369,7 @@ def test_followup_names_the_topic_without_giving_the_answer_and_groups_same_topi
     from agent.engines.base import point_hint
 
     assert point_hint("掩码的作用：防止未来信息泄露") == "掩码的作用"
-    assert point_hint("把权重更新分解为两个低秩矩阵的乘积，降低参数量") == "把权重更新分解为两个低秩…"
+    assert point_hint("把权重更新分解为两个低秩矩阵的乘积，降低参数量") == "把权重更新分解为两个低秩矩阵的…"
     bank = [*BANK, q("mask-1", "transformer", 2, ["掩码的作用：防止未来信息泄露", "掩码的作用：屏蔽填充位置",
                                                   "实现：未来位置设为负无穷"])]
     ctx = Context(bank=bank, retriever=FakeRetriever(), engine=OfflineEngine(substring_grade), record_review=False,
