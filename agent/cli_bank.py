@@ -36,7 +36,8 @@ def stats(json_out: bool = typer.Option(False, "--json", help="输出一个 JSON
     """题库统计：题目数、各类别 / 各笔记 / 题型分布。"""
     from agent.bank import bank_stats
 
-    data = bank_stats(_load())
+    questions = _load()
+    data = bank_stats(questions)
     if json_out:
         print(json.dumps(data, ensure_ascii=False))
         return
@@ -48,7 +49,8 @@ def stats(json_out: bool = typer.Option(False, "--json", help="输出一个 JSON
     console = Console()
     console.print(f"[bold]题库[/]：{data['questions']} 道题，{data['with_reference']} 道有参考要点，"
                   f"{data['with_followups']} 道有追问；知识题 {data['by_kind']['knowledge']}，"
-                  f"项目/经验题 {data['by_kind']['project']}")
+                  f"项目/经验题 {data['by_kind']['project']}；"
+                  f"{sum(1 for q in questions if len(q.sources) > 1)} 道由多处笔记的重复题合并而成")
     cat = Table(title="按类别")
     cat.add_column("slug")
     cat.add_column("类别")
