@@ -195,10 +195,14 @@ def test_no_reference_grades_by_rubric_alone():
 def test_retrieved_chunks_fill_in_when_bank_has_few_points():
     retriever = FakeRetriever()
     ctx = make_ctx(question_ids=("rag-2",), retriever=retriever, max_followups=0)
-    result, _ = run(ctx, ["分块"])
+    claim = "分块的大小会影响检索召回率和上下文完整性，一般按语义段落切分并保留重叠窗口。"
+    result, _ = run(ctx, ["分块", claim])
     ids = [v.chunk_id for v in result.transcript.turns[0].grade.points]
     assert ids == ["bank:rag-2#0", "rag.md#3"]
-    assert retriever.queries[0] == "请解释 rag-2 的原理" and retriever.queries[1] == "分块"  # question, then claims
+    assert retriever.queries == ["请解释 rag-2 的原理"]  # a short answer has no claims to retrieve for
+    ctx = make_ctx(question_ids=("rag-2",), retriever=(retriever := FakeRetriever()), max_followups=0)
+    run(ctx, [claim])
+    assert retriever.queries == ["请解释 rag-2 的原理", claim[:300]]  # question, then the answer's claims
 
 
 def test_project_question_uses_star_rubric():

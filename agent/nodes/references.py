@@ -3,8 +3,9 @@
 Rules:
   * ``project`` questions: the STAR rubric (背景/目标/做法/结果/反思) as points, ids ``rubric:star#<i>``.
   * main turn: the question's bank points (``bank:<qid>#<i>``); retrieved chunks for the question and for the
-    answer's key claims are added as points only when the bank has fewer than 2 points (so a strong answer
-    that covers the bank points is not penalised by extra text); all relevant hit ids are allowed citations.
+    answer's key claims (answers of 30+ characters) are added as points only when the bank has fewer than 2
+    points (so a strong answer that covers the bank points is not penalised by extra text), only for hits
+    scoring ≥ 0.55, as the chunk's content sentences closest to the question; all hit ids are allowed citations.
   * follow-up turn: the targeted point(s); a follow-up taken from the notes is graded against chunks retrieved
     for it.
   * nothing relevant at all → ``no_reference=True``: graded on the rubric alone, never an invented reference.
@@ -31,6 +32,8 @@ MIN_BANK_POINTS = 2
 MAX_CHUNK_POINTS = 3
 CHUNK_POINT_CHARS = 160
 CLAIM_QUERY_CHARS = 300
+MIN_CLAIM_CHARS = 30  # "不知道" has no claims worth retrieving for
+POINT_MIN_SCORE = 0.55  # a hit becomes a reference point only above this (the gate itself is retrieval's)
 TRUNCATION_NOTICE = "回答过长（{n} 字），只评了前 {limit} 字"
 RETRIEVAL_NOTICE = "检索不可用（{error}），本题只用题库要点评分"
 
@@ -123,7 +126,7 @@ def build_request(
     else:
         points = bank_points(question)
         queries = [question.text]
-        if len(points) < MIN_BANK_POINTS and answer.strip():
+        if len(points) < MIN_BANK_POINTS and len(answer.strip()) >= MIN_CLAIM_CHARS:
             queries.append(answer[:CLAIM_QUERY_CHARS])
     hits: list[RetrievedChunk] = []
     if queries:
@@ -136,7 +139,7 @@ def build_request(
             notices.append(RETRIEVAL_NOTICE.format(error=str(exc).splitlines()[0][:80] if str(exc) else type(exc).__name__))
     if len(points) < MIN_BANK_POINTS:
         query = queries[0] if queries else turn["question"]
-        extra = [p for p in (chunk_point(h, query) for h in hits) if p is not None]
+        extra = [p for p in (chunk_point(h, query) for h in hits if h.score >= POINT_MIN_SCORE) if p is not None]
         points += extra[: MAX_CHUNK_POINTS - len(points)]
     ids = sorted({p.chunk_id for p in points} | {h.chunk_id for h in hits})
     request = GradeRequest(
