@@ -154,8 +154,10 @@ def test_real_chat_openai_path_against_local_fake_server(monkeypatch: pytest.Mon
         result = run_session(ctx, lambda p: queue.pop(0) if queue else None, checkpointer=InMemorySaver())
         body = server.requests[0]
     turns = result.transcript.turns
-    assert turns[0].grade.engine == "llm" and turns[0].grade.score == 5.0 and turns[0].reflection.verified
+    first, second = turns[0].grade, turns[1].grade
+    assert first is not None and second is not None
+    assert first.engine == "llm" and first.score == 5.0 and turns[0].reflection.verified
     assert turns[1].question == "推理时 LoRA 权重怎么处理？"
-    assert turns[1].grade.engine == "offline-fallback"  # the 500 on the follow-up's grade
+    assert second.engine == "offline-fallback"  # the 500 on the follow-up's grade
     assert body["tools"][0]["function"]["name"] == "GradeOutput" and body["temperature"] == 0
     assert "&lt;b&gt;bold&lt;/b&gt;" in body["messages"][-1]["content"]
