@@ -157,3 +157,11 @@ def test_markup_like_answers_are_shown_verbatim(tmp_path: Path):
     path = answers_file(tmp_path, [weird] * 4)
     run = cli("interview", "--answers", str(path), "-n", "1", "-c", "lora", "--out", str(tmp_path))
     assert run.code == 0 and "[bold]低秩分解[/bold]" in run.out
+
+
+def test_corrupt_sessions_db_is_a_clear_store_error():
+    from agent.config import sessions_db
+
+    sessions_db().write_bytes(b"this is not a sqlite database" * 100)
+    run = cli("sessions")
+    assert run.code == 3 and "会话数据库" in run.error and "mv" in run.error
