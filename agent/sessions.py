@@ -158,6 +158,9 @@ def _invoke(graph: Any, pending: Any, config: dict[str, Any], ctx: Context, sess
 
     try:
         return dict(graph.invoke(pending, config, context=ctx))
+    except sqlite3.OperationalError as exc:  # locked / read-only / disk full: the last checkpoint is intact
+        raise StoreError(f"会话数据库无法写入: {exc}",
+                         hint=f"关闭其他正在运行的 mockint 后用 mockint resume {session_id} 继续") from None
     except GraphRecursionError:
         raise MockintError(
             f"会话 {session_id} 超过步数上限（recursion_limit={config['recursion_limit']}），已停止；已答内容都已保存",

@@ -383,3 +383,24 @@ def test_followup_names_the_topic_without_giving_the_answer_and_groups_same_topi
     assert "掩码的作用" in first.question and "防止未来信息泄露" not in first.question
     assert [v.point for v in first.grade.points] == ["掩码的作用：防止未来信息泄露", "掩码的作用：屏蔽填充位置"]
     assert "实现" in second.question and "负无穷" not in second.question
+
+
+def test_locked_sessions_db_is_a_clear_error_and_resumable(tmp_path):
+    import sqlite3
+
+    from langgraph.checkpoint.sqlite import SqliteSaver
+
+    from agent.errors import StoreError
+
+    path = tmp_path / "s.sqlite"
+    conn = sqlite3.connect(path, check_same_thread=False, timeout=0.1)
+    saver = SqliteSaver(conn)
+    ctx = make_ctx(question_ids=("lora-2",), max_followups=0)
+    run(ctx, [], checkpointer=saver, session_id="L")  # started, paused at the first question
+    locker = sqlite3.connect(path)
+    locker.execute("BEGIN EXCLUSIVE")
+    with pytest.raises(StoreError, match="无法写入"):
+        run(ctx, ["初始化为零"], checkpointer=saver, session_id="L")
+    locker.rollback()
+    result, _ = run(ctx, ["初始化为零 合并权重"], checkpointer=saver, session_id="L")
+    assert result.status == "finished" and result.transcript.turns[0].answer == "初始化为零 合并权重"
