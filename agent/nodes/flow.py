@@ -86,7 +86,7 @@ def ask(state: State, runtime: Runtime[Context]) -> Command[Literal["retrieve", 
         "question": turn["question"], "question_id": question["id"], "category": question["category"],
         "difficulty": question["difficulty"], "kind": turn["kind"], "main_question": question["text"],
         "number": len(state.get("asked_ids", [])),
-        "total": len(ctx.question_ids) if ctx.question_ids else ctx.n_questions,
+        "total": len(_preset(ctx, state)[1]) if ctx.question_ids else ctx.n_questions,
         "followup": state.get("followups_asked", 0), "max_followups": ctx.max_followups,
     }
     answer = clean_answer(interrupt(payload))
