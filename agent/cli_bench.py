@@ -28,7 +28,7 @@ def bench(
     """性能基准：图开销、LLM 调用与 token、检索延迟、冷启动、导入、离线模拟面试、峰值内存。"""
     if corpus is not None and not corpus.exists():
         raise UsageError(f"路径不存在: {corpus}")
-    from agent.bench import RESULTS, BenchConfig, run_bench, table_rows, write_results
+    from agent.bench import COLUMNS, RESULTS, BenchConfig, run_bench, table_rows, write_results
 
     config = BenchConfig.quick_config(corpus) if quick else BenchConfig(corpus=corpus)
     if out is None:
@@ -48,12 +48,14 @@ def bench(
     machine = result["machine"]
     table = Table(title=f"mockint bench · {machine['cpu']} · {machine['cores']} 核 · 负载 {machine['load_avg_1m']}",
                   title_justify="left")
-    for column in ("指标", "数值", "目标", "结果"):
+    for column in COLUMNS:
         table.add_column(column)
     for row in table_rows(result):
         table.add_row(*row)
     console = Console()
     console.print(table)
     console.print(f"[dim]token 计数：{result['token_method']}[/]", highlight=False)
+    console.print("[dim]CPU 时间 = 本进程（或子进程）实际占用的 CPU，不含等待 CPU 的时间；机器繁忙时它更接近空闲机器上的耗时[/]",
+                  highlight=False)
     console.print(f"结果已写入 {path}", highlight=False)
     sys.stdout.flush()

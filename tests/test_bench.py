@@ -42,6 +42,8 @@ def test_json_is_one_object_with_the_required_figures(quick: tuple[dict[str, Any
     assert json.loads(out.read_text(encoding="utf-8")) == result  # the file holds the same document
     assert result["config"]["quick"] is True and result["machine"]["cores"] >= 1
     assert "CJK" in result["token_method"]
+    for key in ("overhead_cpu_p95_ms", "retrieval_cpu_p95_ms", "cold_start_cpu_s", "session_10q_cpu_s"):
+        assert isinstance(result[key], int | float) and result[key] >= 0, key
 
 
 def test_sections_measure_what_they_claim(quick: tuple[dict[str, Any], str, Path]):
@@ -62,8 +64,9 @@ def test_sections_measure_what_they_claim(quick: tuple[dict[str, Any], str, Path
 def test_table_rows_show_every_goal(quick: tuple[dict[str, Any], str, Path]):
     rows = table_rows(quick[0])
     assert len(rows) == 11
-    goals = [r for r in rows if r[2]]
-    assert len(goals) == len(GOALS) and all(("达标" in r[3]) for r in goals)
+    goals = [r for r in rows if r[3]]
+    assert len(goals) == len(GOALS) and all(("达标" in r[4]) for r in goals)
+    assert all(r[2].endswith(("ms", "s")) for r in goals if "调用" not in r[0])  # CPU time next to wall time
 
 
 def test_token_estimate():

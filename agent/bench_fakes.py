@@ -1,0 +1,96 @@
+"""Zero-latency fakes for the benchmark's overhead section: a counting chat model, an instant retriever and a
+synthetic bank. The model grades like a careful model (substring evidence, rubric-consistent score) and phrases
+follow-ups, so the happy path is measured: no critic calls, at most one follow-up phrasing per answer."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import time
+from typing import Any
+
+from agent.bench import estimate_tokens
+
+
+class InstantRetriever:
+    """Answers every query at once with "nothing relevant" (the bank's own points are the references)."""
+
+    seconds = 0.0
+
+    def search(self, query: str, k: int) -> Any:
+        from types import SimpleNamespace
+
+        return SimpleNamespace(hits=[], relevant=False, best_score=0.0)
+
+
+def counting_model() -> Any:
+    """A zero-latency chat model that grades like a careful model (substring evidence, rubric-consistent score),
+    phrases follow-ups, and records every call: ``calls``, ``kinds``, ``tokens``, ``seconds``."""
+    from langchain_core.language_models import BaseChatModel
+    from langchain_core.messages import AIMessage, BaseMessage
+    from langchain_core.outputs import ChatGeneration, ChatResult
+    from langchain_core.utils.function_calling import convert_to_openai_tool
+
+    from agent.schemas import GradeOutput
+
+    schema_tokens = estimate_tokens(json.dumps(convert_to_openai_tool(GradeOutput), ensure_ascii=False))
+
+    class CountingChat(BaseChatModel):
+        calls: int = 0
+        tokens: int = 0
+        seconds: float = 0.0
+        kinds: dict[str, int] = {}
+
+        @property
+        def _llm_type(self) -> str:
+            return "bench-zero-latency"
+
+        def bind_tools(self, tools: Any, **kwargs: Any) -> Any:
+            return self
+
+        def _generate(self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None,
+                      **kwargs: Any) -> ChatResult:
+            started = time.perf_counter()
+            system, human = str(messages[0].content), str(messages[-1].content)
+            kind = "grade" if "GradeOutput" in system else "followup" if "追问" in system else "critique"
+            self.calls += 1
+            self.kinds[kind] = self.kinds.get(kind, 0) + 1
+            self.tokens += sum(estimate_tokens(str(m.content)) for m in messages)
+            self.tokens += schema_tokens if kind == "grade" else 0
+            message = _fake_grade(human) if kind == "grade" else AIMessage(content=_fake_followup(human))
+            self.seconds += time.perf_counter() - started
+            return ChatResult(generations=[ChatGeneration(message=message)])
+
+    return CountingChat(kinds={})
+
+
+def _fake_grade(human: str) -> Any:
+    from langchain_core.messages import AIMessage
+
+    match = re.search(r"<answer>\n(.*)\n</answer>", human, re.S)
+    answer = html.unescape(match.group(1)) if match else ""
+    points = re.findall(r"^- (.+?) \| (\S+)$", human, re.M)
+    verdicts = [{"point": p, "chunk_id": c, "quote": p if p in answer else "",
+                 "status": "covered" if p in answer else "missing"} for p, c in points]
+    c = sum(v["status"] == "covered" for v in verdicts) / len(verdicts) if verdicts else 0.0
+    score = 9.0 if c >= 0.999 else 7.5 if c >= 0.7 else 5.0 if c >= 0.4 else 3.0 if c > 0 else 0.0
+    args = {"points": verdicts, "errors": [], "feedback": "反馈", "model_answer": "", "score": score}
+    return AIMessage(content="", tool_calls=[{"name": "GradeOutput", "args": args, "id": "c1", "type": "tool_call"}])
+
+
+def _fake_followup(human: str) -> str:
+    match = re.search(r"要点（.+?）：(.+)", human)
+    return f"能再具体讲讲「{match.group(1).strip() if match else '这一点'}」吗？"
+
+
+def synthetic_bank(n: int) -> list[Any]:
+    from agent.schemas import Question, Source
+
+    categories = ("rlhf", "lora", "rag", "attention")
+    return [
+        Question(id=f"bench-{i}", text=f"请解释第 {i} 个概念的原理", category=categories[i % len(categories)],
+                 section="bench", difficulty=1 + i % 3, reference_points=[f"要点{i}甲", f"要点{i}乙", f"要点{i}丙"],
+                 sources=[Source(file="bench.md", section="bench", lines=(1, 2))])
+        for i in range(n)
+    ]
