@@ -24,6 +24,12 @@ SYNONYMS: tuple[tuple[str, str], ...] = (
     ("例如", "比如"), ("以便", "从而"), ("进行", "做"), ("方法", "方式"), ("显著", "明显"), ("减少", "降低"),
     ("确保", "保证"), ("需要", "得"), ("包括", "涵盖"), ("非常", "很"), ("快速", "迅速"), ("避免", "防止"),
     ("计算", "算"), ("获取", "拿到"), ("表示", "代表"), ("一般", "通常"), ("用于", "用来"), ("直接", "直接地"),
+    ("可以", "能"), ("只", "仅"), ("之后", "以后"), ("以及", "和"),
+)
+# applied in order when no synonym matched, so a reworded point is never a verbatim copy
+FALLBACK_REWRITES: tuple[tuple[str, str], ...] = (
+    ("，", "，也就是说"), ("的", ""), (",", "，也就是"), (" ", ""), ("：", "是"), ("与", "和"), ("/", "、"),
+    ("→", "，再"), ("—", "到"), ("+", "加上"),
 )
 CONNECTIVES = ("首先，", "其次，", "另外，", "此外，", "还有，", "同时，", "再者，", "最后，")
 FILLER = (
@@ -65,9 +71,16 @@ def paraphrase(point: str, index: int = 0) -> str:
     m = _LABEL.match(text)
     if m:
         text = f"关于{m.group(1).strip()}，{m.group(2).strip()}"
+    original = text
     for a, b in SYNONYMS:
         if a in text:
             text = text.replace(a, b)
+    for a, b in FALLBACK_REWRITES:
+        if text != original:
+            break
+        text = text.replace(a, b, 1)
+    if text == original and len(text) > 4:
+        text = text[: len(text) // 2] + "，" + text[len(text) // 2 :]
     return CONNECTIVES[index % len(CONNECTIVES)] + text + "。"
 
 

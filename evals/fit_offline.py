@@ -27,7 +27,7 @@ from agent.evaluation import Row, load_dataset, reference_points
 from agent.grading.calibration import CAL, Calibration
 from agent.grading.calibration_params import PARAMS
 from agent.grading.features import Signals, combine, signals
-from agent.grading.offline import final_score, usable_spans
+from agent.grading.offline import final_score, status_of, usable_spans
 from agent.schemas import PointVerdict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,17 +55,20 @@ def mean_match(sigs: list[Signals | None], cal: Calibration) -> np.ndarray:
     return np.array([0.0 if s is None else float(combine(s, cal).max(axis=1).mean()) for s in sigs])
 
 
-def final_scores(sigs: list[Signals | None], cal: Calibration) -> np.ndarray:
+def best_matches(sigs: list[Signals | None], cal: Calibration) -> list[np.ndarray]:
+    return [np.zeros(0) if s is None else combine(s, cal).max(axis=1) for s in sigs]
+
+
+def final_scores(best: list[np.ndarray], cal: Calibration) -> np.ndarray:
+    """The grader's final score for given per-point matches (English points; contradiction checks left out)."""
     out = []
-    for s in sigs:
-        if s is None:
+    for m in best:
+        if not len(m):
             out.append(0.0)
             continue
-        best = combine(s, cal).max(axis=1)
-        verdicts = [PointVerdict(point="p", chunk_id="c", quote="q" if m >= cal.partial else "",
-                                 status="covered" if m >= cal.covered else "partial" if m >= cal.partial else "missing")
-                    for m in best]
-        out.append(final_score([float(m) for m in best], verdicts, [], False, cal))
+        verdicts = [PointVerdict.model_construct(point="p", chunk_id="c", quote="q", status=status_of(float(x), False, cal))
+                    for x in m]
+        out.append(final_score([float(x) for x in m], verdicts, [], False, cal))
     return np.array(out)
 
 
@@ -88,15 +91,16 @@ def fit(rows: list[Row]) -> tuple[Calibration, dict]:
         if r > best[0]:
             best = (r, cal)
     stage1 = best[1]
+    dev_best = best_matches(dsig, stage1)
     best = (-1.0, stage1)
     for c0, c1, partial, covered in itertools.product((0.0, 0.05, 0.1, 0.15, 0.2), (0.55, 0.65, 0.75, 0.85),
                                                       (0.25, 0.3, 0.35, 0.4), (0.5, 0.55, 0.6, 0.65, 0.7)):
         cal = replace(stage1, curve=(c0, c1), partial=partial, covered=covered)
-        r = _r(final_scores(dsig, cal), y[dev])
+        r = _r(final_scores(dev_best, cal), y[dev])
         if r > best[0] + 1e-4:
             best = (r, cal)
     cal = best[1]
-    pred = final_scores(sigs, cal)
+    pred = final_scores(best_matches(sigs, cal), cal)
     figures = {"dev_n": int(dev.sum()), "heldout_n": int((~dev).sum()),
                "dev_pearson": _r(pred[dev], y[dev]), "heldout_pearson": _r(pred[~dev], y[~dev]),
                "all_pearson": _r(pred, y)}

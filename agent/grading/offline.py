@@ -74,7 +74,7 @@ def final_score(credit: list[float], verdicts: list[PointVerdict], errors: list[
                 cal: Calibration = CAL) -> float:
     """Calibrated curve of the mean point credit, clamped into the rubric bounds of the statuses."""
     raw = cal.raw_score(sum(credit) / len(credit)) if credit else 0.0
-    lo, hi = score_bounds(GradeOutput(points=verdicts, errors=errors, score=0.0))
+    lo, hi = score_bounds(GradeOutput.model_construct(points=verdicts, errors=errors, score=0.0))
     if stuffing:
         raw = min(raw, STUFFING_CAP)
         hi = max(lo, min(hi, STUFFING_CAP))
