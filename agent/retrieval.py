@@ -23,6 +23,7 @@ import re
 import tempfile
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -54,7 +55,9 @@ def tokenize(text: str) -> list[str]:
     with _jieba_lock:
         if not _jieba_ready:
             jieba.setLogLevel(logging.WARNING)
-            jieba.dt.tmp_dir = tempfile.gettempdir()
+            cache_dir = Path(tempfile.gettempdir()) / "mockint-jieba"
+            cache_dir.mkdir(exist_ok=True)
+            jieba.dt.tmp_dir = str(cache_dir)
             jieba.initialize()
             _jieba_ready = True
     return [t for t in (w.strip().lower() for w in jieba.lcut_for_search(text)) if t and _TOKEN_OK.search(t) and t not in _STOP]
