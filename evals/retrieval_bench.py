@@ -110,7 +110,8 @@ def run(out: Path | None) -> dict:
                                     "median": round(statistics.median(off_best), 3)},
         },
         "misses": misses,
-        "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
+        "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0],
+                    "load_average_1m": round(os.getloadavg()[0], 2)},  # other work on the box inflates latency
     }
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)
