@@ -10,6 +10,10 @@ Each POST to ``/v1/chat/completions`` (or ``/chat/completions``) takes the next 
 * ``("empty", None)`` — ``choices: []``
 
 When the script runs out, ``default`` is used. Every request body is recorded in ``requests``.
+
+``GET /v1/models`` (the preflight) answers with ``models``: ``"ok"`` (a model list), ``"401"``, ``"403"``,
+``"404"``, ``"500"`` or ``("slow", seconds)``; the paths are recorded in ``gets``. A client that hangs up
+(timeout) is not an error.
 """
 
 from __future__ import annotations
@@ -25,19 +29,21 @@ Behaviour = tuple[str, Any]
 
 
 class FakeOpenAI:
-    def __init__(self, script: list[Behaviour] | None = None, default: Behaviour = ("text", "ok")) -> None:
+    def __init__(self, script: list[Behaviour] | None = None, default: Behaviour = ("text", "ok"),
+                 models: str | Behaviour = "ok") -> None:
         self.script: deque[Behaviour] = deque(script or [])
         self.default = default
+        self.models = models
         self.requests: list[dict] = []
+        self.gets: list[str] = []
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server = _QuietServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
     def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/v1"
+        return f"http://127.0.0.1:{self._server.server_port}/v1"
 
     def __enter__(self) -> FakeOpenAI:
         self._thread.start()
@@ -57,6 +63,21 @@ class FakeOpenAI:
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args: object) -> None:  # keep test output clean
                 pass
+
+            def do_GET(self) -> None:  # noqa: N802 (http.server API)
+                with fake._lock:
+                    fake.gets.append(self.path)
+                kind = fake.models
+                if isinstance(kind, tuple):
+                    time.sleep(float(kind[1]))
+                    kind = "ok"
+                if not self.path.rstrip("/").endswith("/models") or kind == "404":
+                    self._send(404, {"error": {"message": "not found", "type": "not_found"}})
+                elif kind in ("401", "403", "500"):
+                    self._send(int(kind), {"error": {"message": f"status {kind}", "type": "invalid_request_error"}})
+                else:
+                    self._send(200, {"object": "list", "data": [{"id": "fake-model", "object": "model",
+                                                                 "created": 0, "owned_by": "fake"}]})
 
             def do_POST(self) -> None:  # noqa: N802 (http.server API)
                 length = int(self.headers.get("Content-Length") or 0)
@@ -100,6 +121,14 @@ class FakeOpenAI:
                 self.wfile.write(data)
 
         return Handler
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):  # a timed-out client hung up: expected
+            super().handle_error(request, client_address)
 
 
 def _completion(request: dict, *, content: str | None = None, tool_args: dict | None = None,

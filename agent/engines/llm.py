@@ -1,9 +1,11 @@
 """The LLM engine: structured grading through function calling, a critic for failed checks, phrased follow-ups.
 
 Happy path per answered question: one grading call, plus one call to phrase a follow-up when a point is
-missing — at most two. The critic is called only when the deterministic check fails. Any model failure
-(timeout, HTTP error, malformed or schema-violating output) falls back to the offline engine for that call and
-is marked on the grade (``engine="offline-fallback"`` plus a notice); the session never crashes.
+missing — at most two. The critic is called only when the deterministic check fails. Every call goes through a
+:class:`~agent.llm_faults.CallGuard` (bounded retries, Retry-After, circuit breaker; policy in :mod:`agent.llm`).
+A call that is given up (timeout, HTTP error, malformed or schema-violating output) falls back to the offline
+engine for that call and is marked on the grade (``engine="offline-fallback"`` plus a notice naming the
+failure); the session never crashes.
 """
 
 from __future__ import annotations
@@ -14,23 +16,31 @@ from typing import TYPE_CHECKING, Any
 
 from agent.engines.base import Engine, FollowUpPlan
 from agent.engines.offline import OfflineEngine, complete_grade
+from agent.llm_faults import CallGuard, LLMUnavailable, RetryPolicy
 from agent.prompts import escape_data, load_prompt, prompt_versions
 from agent.schemas import EngineInfo, Grade, GradeOutput, GradeRequest, Question
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
+    from agent.config import LLMSettings
+
 log = logging.getLogger(__name__)
 FALLBACK_NOTICE = "大模型调用失败（{error}），本题已改用离线评分"
+SKIPPED_NOTICE = "大模型暂不可用（最近连续失败：{error}），本题直接使用离线评分"
 
 
 class LLMEngine:
     name = "llm"
 
-    def __init__(self, model: BaseChatModel, fallback: Engine | None = None, model_name: str = "") -> None:
+    def __init__(self, model: BaseChatModel, fallback: Engine | None = None, model_name: str = "",
+                 policy: RetryPolicy | None = None, settings: LLMSettings | None = None) -> None:
+        """``policy`` None = one attempt per call (injected test models); :meth:`from_settings` uses the config."""
         self.model = model
         self.fallback: Engine = fallback or OfflineEngine()
         self.model_name = model_name or str(getattr(model, "model_name", "") or "")
+        self.guard = CallGuard(policy)
+        self.settings = settings
 
     @classmethod
     def from_settings(cls) -> LLMEngine:
@@ -38,7 +48,15 @@ class LLMEngine:
         from agent.llm import chat_model
 
         settings = llm_settings()
-        return cls(chat_model(settings), model_name=settings.model)
+        return cls(chat_model(settings), model_name=settings.model, policy=RetryPolicy.from_settings(settings),
+                   settings=settings)
+
+    def preflight(self) -> None:
+        """Reject a wrong key / unreachable endpoint before a session starts (no-op for injected models)."""
+        if self.settings is not None:
+            from agent.llm import preflight
+
+            preflight(self.settings)
 
     def info(self) -> EngineInfo:
         return EngineInfo(kind="llm", model=self.model_name, prompt_versions=prompt_versions())
@@ -53,19 +71,24 @@ class LLMEngine:
             critique=f"\n上一次评分未通过校验，请修正：\n{req.critique}\n" if req.critique else "",
             rubric_note=_rubric_note(req),
         )
-        try:
-            structured = self.model.with_structured_output(GradeOutput, method="function_calling")
+        structured = self.model.with_structured_output(GradeOutput, method="function_calling")
+
+        def call() -> GradeOutput:
             out = structured.invoke(messages)
             if not isinstance(out, GradeOutput):
                 raise ValueError("模型没有返回结构化评分")
-        except Exception as exc:  # noqa: BLE001 - any model fault degrades to the offline grade
-            return self._fallback_grade(req, exc)
+            return out
+
+        try:
+            out = self.guard.call(call)
+        except LLMUnavailable as exc:  # retries exhausted / not retryable / breaker open
+            template = SKIPPED_NOTICE if exc.skipped else FALLBACK_NOTICE
+            return self._fallback_grade(req, template.format(error=exc.reason))
         return complete_grade(req, out)
 
-    def _fallback_grade(self, req: GradeRequest, exc: Exception) -> Grade:
-        log.warning("LLM grade failed, falling back to offline: %s", exc)
+    def _fallback_grade(self, req: GradeRequest, notice: str) -> Grade:
+        log.warning("LLM grade given up: %s", notice)
         out = self.fallback.grade(req)
-        notice = FALLBACK_NOTICE.format(error=_short_error(exc))
         base = out.model_dump() if not isinstance(out, Grade) else out.model_dump(exclude={"engine", "notices"})
         notices = (out.notices if isinstance(out, Grade) else []) + [notice]
         return Grade(**{k: v for k, v in base.items() if k in GradeOutput.model_fields}, engine="offline-fallback",
@@ -80,11 +103,7 @@ class LLMEngine:
             grade=json.dumps(grade.model_dump(mode="json"), ensure_ascii=False),
             problems="\n".join(f"- {p}" for p in problems),
         )
-        try:
-            text = _text(self.model.invoke(messages))
-        except Exception as exc:  # noqa: BLE001
-            log.warning("LLM critic failed: %s", exc)
-            text = ""
+        text = self._text_call(messages, "critic")
         return text or self.fallback.critique(req, grade, problems)
 
     # ------------------------------------------------------------------ follow-up
@@ -97,12 +116,16 @@ class LLMEngine:
             status="部分提到" if plan.status == "partial" else "没有提到",
             answer=escape_data(plan.answer),
         )
-        try:
-            text = _text(self.model.invoke(messages)).strip()
-        except Exception as exc:  # noqa: BLE001
-            log.warning("LLM follow-up failed: %s", exc)
-            text = ""
+        text = self._text_call(messages, "follow-up").strip()
         return text.splitlines()[0].strip() if text else self.fallback.follow_up(question, plan)
+
+    def _text_call(self, messages: Any, what: str) -> str:
+        """A plain-text call under the guard; "" when given up (the caller uses the offline result)."""
+        try:
+            return self.guard.call(lambda: _text(self.model.invoke(messages)))
+        except LLMUnavailable as exc:
+            log.warning("LLM %s given up: %s", what, exc.reason)
+            return ""
 
 
 def _points_block(req: GradeRequest) -> str:
@@ -124,8 +147,3 @@ def _text(message: Any) -> str:
     if isinstance(content, list):
         return "".join(c.get("text", "") if isinstance(c, dict) else str(c) for c in content)
     return str(content or "")
-
-
-def _short_error(exc: Exception) -> str:
-    text = f"{type(exc).__name__}: {exc}".splitlines()[0]
-    return text[:120]
