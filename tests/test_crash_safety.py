@@ -142,12 +142,15 @@ def test_sigkill_then_resume_keeps_every_answer_once_and_review_matches(pause: s
     proc = cli(home, "interview", "--answers", str(write_answers(tmp_path / "a.json", ANSWERS)),
                "--session", SESSION, *CLI_ARGS, pause=pause, marker=marker)
     deadline = time.monotonic() + 120
-    while not marker.exists():
-        assert proc.poll() is None, proc.communicate()[1][-2000:]
-        assert time.monotonic() < deadline, "pause point never reached"
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=30)
+    try:
+        while not marker.exists():
+            assert proc.poll() is None, proc.communicate()[1][-2000:]
+            assert time.monotonic() < deadline, "pause point never reached"
+            time.sleep(0.05)
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)  # never leave the paused child behind
+    proc.communicate(timeout=30)
     assert proc.returncode == -signal.SIGKILL
 
     before = recorded_answers(home)
