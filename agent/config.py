@@ -99,9 +99,23 @@ def llm_settings() -> LLMSettings:
         base_url=os.environ.get("MOCKINT_LLM_BASE_URL") or cfg.get("base_url"),
         model=os.environ.get("MOCKINT_LLM_MODEL") or cfg.get("model") or "gpt-4o-mini",
         api_key=os.environ.get("OPENAI_API_KEY") or cfg.get("api_key"),
-        timeout_s=float(os.environ.get("MOCKINT_LLM_TIMEOUT") or cfg.get("timeout_s") or 60.0),
-        max_retries=int(os.environ.get("MOCKINT_LLM_RETRIES") or cfg.get("max_retries") or 2),
+        timeout_s=float(_number("MOCKINT_LLM_TIMEOUT", cfg, "timeout_s", 60.0)),
+        max_retries=int(_number("MOCKINT_LLM_RETRIES", cfg, "max_retries", 2)),
     )
+
+
+def _number(env: str, cfg: dict, key: str, default: float) -> float:
+    """An env var / config number; 0 is a valid value (``or`` would drop it); junk is one clear line."""
+    raw = os.environ.get(env) or cfg.get(key)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        raise MockintError(f"{env} / llm.{key} 必须是数字（收到 {raw!r}）") from None
+    if key == "max_retries" and value != int(value):
+        raise MockintError(f"{env} / llm.{key} 必须是整数（收到 {raw!r}）")
+    return value
 
 
 @dataclass(frozen=True)

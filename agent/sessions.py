@@ -121,6 +121,9 @@ def run_session(
         if snapshot.values:
             ctx = session_context(snapshot.values, bank=ctx.bank, retriever=ctx.retriever, engine=ctx.engine)
         engine = ctx.get_engine()
+        preflight = getattr(engine, "preflight", None)
+        if callable(preflight):  # llm mode: a rejected key / unreachable endpoint fails before anything is saved
+            preflight()
         ctx = replace(ctx, engine=engine)
         config = _config(session_id, ctx)
         seen = len(snapshot.values.get("turns", [])) if snapshot.values else 0
