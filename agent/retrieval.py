@@ -12,7 +12,12 @@ Relevance score in [0, 1] (what ``RetrievedChunk.score`` means), per chunk:
 Gate: a chunk is a hit only if ``score >= THRESHOLD``; when no chunk passes, the result says "nothing relevant"
 (``relevant=False``, ``hits=[]``). The constants were chosen from measurements on the eval set
 (``evals/datasets/retrieval.jsonl``: in-domain queries) against off-topic queries (``evals/retrieval_bench.py``
-prints both score distributions); see ``evals/results/retrieval.json``.
+prints both score distributions); see ``evals/results/retrieval.json``. Measured on the default corpus
+(267 chunks): the best score of the 50 in-domain queries is ≥ 0.559 (p10 0.71, median 0.83), that of the 15
+off-topic queries ≤ 0.396 (median 0.23); ``THRESHOLD = 0.48`` sits in the middle of that gap. The cosine range
+[0.80, 0.92] is where e5-small puts unrelated vs. on-topic Chinese pairs on this corpus.
+
+Latency is dominated by the e5 query embedding (~8 ms idle; Chroma ~1.5 ms, BM25 ~0.7 ms over 267 chunks).
 """
 
 from __future__ import annotations
