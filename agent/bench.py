@@ -419,5 +419,7 @@ def table_rows(result: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
         goal = f"≤ {GOALS[goal_key]:g} {unit}".strip() if goal_key else ""
         verdict = ("[green]达标[/]" if result["pass"][goal_key] else "[red]未达标[/]") if goal_key else ""
         cpu = f"{result[CPU_KEYS[key]]:g} {unit}".strip() if key in CPU_KEYS else ""
+        if key == "session_10q_s":
+            label = label.replace("（", f"（{result['sections']['session']['questions']} 题，")
         rows.append((label, f"{result[key]:g} {unit}".strip(), cpu, goal, verdict))
     return rows
