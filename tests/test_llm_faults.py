@@ -35,7 +35,8 @@ from agent.llm_faults import CallGuard, RetryPolicy, retry_after_seconds
 from agent.schemas import Grade, GradeOutput, GradeRequest, PointVerdict, RefPoint
 from agent.sessions import run_session
 
-TIMEOUT = 0.25  # per attempt, seconds
+SHORT = 0.25  # per-attempt timeout where the server is scripted to be slow
+SAFE = 5.0  # elsewhere: a loaded 2-core machine must not turn a scripted fault into a timeout
 REQ = GradeRequest(question="LoRA 的 B 矩阵怎么初始化？", answer="B 初始化为零，推理时合并权重",
                    reference_points=[RefPoint(point="初始化为零", chunk_id="bank:lora-2#0"),
                                      RefPoint(point="合并权重", chunk_id="bank:lora-2#1")])
@@ -44,10 +45,11 @@ GOOD = GradeOutput(points=[PointVerdict(point="初始化为零", chunk_id="bank:
                    feedback="完整。", score=9.0).model_dump(mode="json")
 
 
-def use_server(monkeypatch: pytest.MonkeyPatch, server: FakeOpenAI, retries: int = 1, key: str = "sk-test") -> None:
+def use_server(monkeypatch: pytest.MonkeyPatch, server: FakeOpenAI, retries: int = 1, key: str = "sk-test",
+               timeout: float = SAFE) -> None:
     monkeypatch.setenv("MOCKINT_LLM_BASE_URL", server.base_url)
     monkeypatch.setenv("OPENAI_API_KEY", key)
-    monkeypatch.setenv("MOCKINT_LLM_TIMEOUT", str(TIMEOUT))
+    monkeypatch.setenv("MOCKINT_LLM_TIMEOUT", str(timeout))
     monkeypatch.setenv("MOCKINT_LLM_RETRIES", str(retries))
 
 
@@ -91,7 +93,7 @@ FAULTS = [
 def test_each_fault_is_retried_then_graded_offline_and_marked(monkeypatch: pytest.MonkeyPatch, behaviour: Any,
                                                              label: str):
     with FakeOpenAI(default=behaviour) as server:
-        use_server(monkeypatch, server, retries=2)
+        use_server(monkeypatch, server, retries=2, timeout=SHORT if behaviour[0] == "slow" else SAFE)
         engine, sleeps = engine_from_env()
         start = time.monotonic()
         grade = fallback_grade(engine.grade(REQ))
@@ -197,7 +199,7 @@ ANSWERS = ["奖励模型 PPO", "不知道", "低秩分解 冻结原权重", "初
 def test_session_where_every_llm_call_fails_finishes_with_every_answer(monkeypatch: pytest.MonkeyPatch,
                                                                        breaker: bool):
     with FakeOpenAI(CYCLE * 20, default=("500", None)) as server:
-        use_server(monkeypatch, server, retries=1)
+        use_server(monkeypatch, server, retries=1, timeout=SHORT)
         engine, _ = engine_from_env(**({} if breaker else {"breaker_threshold": 10**6}))
         ctx = Context(engine_kind="llm", bank=BANK, retriever=FakeRetriever(), engine=engine, record_review=False,
                       question_ids=("rlhf-1", "lora-1", "lora-2"), max_followups=1)
@@ -274,7 +276,7 @@ def one_line(code: int, err: str, needle: str) -> None:
 def test_rejected_key_or_silent_server_fails_before_the_session(llm_stack: None, capsys: Any, monkeypatch: Any,
                                                                 tmp_path: Path, models: Any, needle: str):
     with FakeOpenAI(default=("ok", GOOD), models=models) as server:
-        use_server(monkeypatch, server, key="sk-wrong")
+        use_server(monkeypatch, server, key="sk-wrong", timeout=SHORT if isinstance(models, tuple) else SAFE)
         code, _, err = cli_interview_llm(capsys, monkeypatch, tmp_path)
         assert server.requests == []  # no chat call
     one_line(code, err, needle)
@@ -305,7 +307,22 @@ def test_server_without_models_endpoint_does_not_block(llm_stack: None, capsys: 
     assert code == 0, err
 
 
-def test_resume_and_run_session_check_the_key_too(monkeypatch: pytest.MonkeyPatch):
+def test_resume_checks_the_key_before_continuing(llm_stack: None, capsys: Any, monkeypatch: Any, tmp_path: Path):
+    one = tmp_path / "one.txt"
+    one.write_text(ANSWERS[0], encoding="utf-8")
+    with FakeOpenAI(default=("500", None)) as server:
+        use_server(monkeypatch, server)
+        code, out, err = run_cli(capsys, monkeypatch, "interview", "--engine", "llm", "--answers", str(one), "-n", "2",
+                                 "-c", "lora", "--session", "paused-1")
+    assert code == 0 and "mockint resume paused-1" in out.replace("\n", ""), err
+    with FakeOpenAI(default=("ok", GOOD), models="401") as server:
+        use_server(monkeypatch, server, key="sk-revoked")
+        code, _, err = run_cli(capsys, monkeypatch, "resume", "paused-1", "--answers", str(one))
+        assert server.requests == []
+    one_line(code, err, "API key 被拒绝（HTTP 401")
+
+
+def test_run_session_checks_the_key_for_every_mode(monkeypatch: pytest.MonkeyPatch):
     """Every session runner (drill, review, simulate use run_session) preflights a configured engine."""
     with FakeOpenAI(default=("ok", GOOD), models="401") as server:
         use_server(monkeypatch, server, key="sk-rejected")
