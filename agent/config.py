@@ -11,7 +11,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from agent.errors import MockintError
+from agent.errors import LLMConfigError, MockintError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -112,9 +112,9 @@ def _number(env: str, cfg: dict, key: str, default: float) -> float:
     try:
         value = float(raw)
     except (TypeError, ValueError):
-        raise MockintError(f"{env} / llm.{key} 必须是数字（收到 {raw!r}）") from None
+        raise LLMConfigError(f"{env} / llm.{key} 必须是数字（收到 {raw!r}）") from None
     if key == "max_retries" and value != int(value):
-        raise MockintError(f"{env} / llm.{key} 必须是整数（收到 {raw!r}）")
+        raise LLMConfigError(f"{env} / llm.{key} 必须是整数（收到 {raw!r}）")
     return value
 
 

@@ -29,7 +29,7 @@ from agent.context import Context
 from agent.engines import make_engine
 from agent.engines.llm import LLMEngine
 from agent.engines.offline import OfflineEngine
-from agent.errors import LLMConfigError, MockintError
+from agent.errors import LLMConfigError
 from agent.llm import chat_model, preflight
 from agent.llm_faults import CallGuard, RetryPolicy, retry_after_seconds
 from agent.schemas import Grade, GradeOutput, GradeRequest, PointVerdict, RefPoint
@@ -345,7 +345,7 @@ def test_timeout_and_retries_settings(monkeypatch: pytest.MonkeyPatch, isolated_
     monkeypatch.setenv("MOCKINT_LLM_RETRIES", "4")
     assert (llm_settings().timeout_s, llm_settings().max_retries) == (0.5, 4)
     monkeypatch.setenv("MOCKINT_LLM_TIMEOUT", "fast")
-    with pytest.raises(MockintError, match="MOCKINT_LLM_TIMEOUT"):
+    with pytest.raises(LLMConfigError, match="MOCKINT_LLM_TIMEOUT"):
         llm_settings()
     monkeypatch.setenv("MOCKINT_LLM_TIMEOUT", "0")
     monkeypatch.setenv("MOCKINT_LLM_BASE_URL", "http://127.0.0.1:9/v1")
