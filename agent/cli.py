@@ -52,7 +52,7 @@ def main() -> None:
             err.print(f"[yellow]提示:[/] {exc.hint}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
-        print("\n已中断（进度已保存，可用 mockint resume 继续）。", file=sys.stderr)
+        print("\n已中断。已完成的步骤都已保存（面试可用 mockint resume ID 继续，导入可直接重跑）。", file=sys.stderr)
         sys.exit(130)
 
 
