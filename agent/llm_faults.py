@@ -66,16 +66,19 @@ class Fault:
 class LLMUnavailable(Exception):
     """A guarded call was given up (retries exhausted, a non-retryable fault, or the breaker is open)."""
 
-    def __init__(self, fault: Fault, attempts: int, skipped: bool = False) -> None:
+    def __init__(self, fault: Fault, attempts: int, skipped: bool = False, earlier: tuple[Fault, ...] = ()) -> None:
         super().__init__(fault.label)
         self.fault = fault
         self.attempts = attempts
         self.skipped = skipped
+        self.earlier = earlier  # the faults of the previous attempts of this call
 
     @property
     def reason(self) -> str:
-        """``请求超时（>30 秒），已尝试 3 次``; for a skipped call the fault that opened the breaker."""
-        return self.fault.label + (f"，已尝试 {self.attempts} 次" if self.attempts > 1 else "")
+        """``服务端错误（HTTP 500），已尝试 3 次（此前：请求超时（>30 秒））``; skipped: the fault that opened the breaker."""
+        text = self.fault.label + (f"，已尝试 {self.attempts} 次" if self.attempts > 1 else "")
+        others = list(dict.fromkeys(f.label for f in self.earlier if f.label != self.fault.label))
+        return text + (f"（此前：{'；'.join(others)}）" if others else "")
 
 
 def classify(exc: BaseException, policy: RetryPolicy | None = None) -> Fault:
@@ -155,6 +158,7 @@ class CallGuard:
         if self.is_open and self.last_fault is not None:
             raise LLMUnavailable(self.last_fault, 0, skipped=True)
         attempts = 1 if self.opened_at is not None else max(1, self.policy.attempts)  # half-open: one probe
+        earlier: list[Fault] = []
         for i in range(attempts):
             self.requests += 1
             try:
@@ -163,10 +167,11 @@ class CallGuard:
                 fault = classify(exc, self.policy)
                 log.warning("LLM call attempt %d/%d failed: %s (%s)", i + 1, attempts, fault.kind, exc)
                 if fault.retryable and i + 1 < attempts:
+                    earlier.append(fault)
                     self.sleep(self.policy.delay(i, fault.retry_after))
                     continue
                 self._given_up(fault)
-                raise LLMUnavailable(fault, i + 1) from exc
+                raise LLMUnavailable(fault, i + 1, earlier=tuple(earlier)) from exc
             self.failures, self.opened_at = 0, None
             return result
         raise AssertionError("unreachable")  # pragma: no cover

@@ -106,6 +106,15 @@ def test_each_fault_is_retried_then_graded_offline_and_marked(monkeypatch: pytes
     assert elapsed < engine.guard.policy.worst_case_s() + 1.0
 
 
+def test_the_notice_names_every_distinct_fault_of_the_call(monkeypatch: pytest.MonkeyPatch):
+    with FakeOpenAI([("slow", 2.0), ("429", 0), ("500", None)]) as server:
+        use_server(monkeypatch, server, retries=2, timeout=SHORT)
+        engine, _ = engine_from_env()
+        grade = fallback_grade(engine.grade(REQ))
+    assert grade.notices[-1] == ("大模型调用失败（服务端错误（HTTP 500），已尝试 3 次（此前：请求超时（>0.25 秒）；"
+                                 "请求被限流（HTTP 429））），本题已改用离线评分")
+
+
 def test_a_failed_attempt_then_success_keeps_the_model_grade(monkeypatch: pytest.MonkeyPatch):
     with FakeOpenAI([("500", None), ("malformed", None), ("ok", GOOD)]) as server:
         use_server(monkeypatch, server, retries=2)
