@@ -6,8 +6,8 @@ How an answer is graded (the same function serves the interview graph's offline 
    of the question are dropped — they can never earn credit, so injection never raises a score.
 2. Each reference point is matched against every remaining span (e5 cosine, calibrated, combined with jieba /
    stem token overlap and character n-grams; question words demoted); the best span is the quote.
-3. Status by thresholds: covered / partial / missing. A matched span whose negation or direction (增加↔减少)
-   disagrees with the point is reported as an error and earns no credit.
+3. Status by thresholds: covered / partial / missing. For Chinese points, an answer clause aligned with a
+   point clause whose negation or direction (增加↔减少) disagrees is reported as an error and earns no credit.
 4. Keyword stuffing (terms listed without explanation) can reach "partial" at most and scores ≤ 5.
 5. Score = a monotone calibrated curve of the mean point match (fitted on a development split), clamped into
    the rubric's bounds for the statuses (``agent.grading.rubric.score_bounds``), so reflection always passes.
