@@ -167,3 +167,26 @@ def test_eval_subprocess_exit_code_and_single_json(tmp_path: Path) -> None:
     assert ok.returncode == 0
     assert json.loads(ok.stdout)["n"] == 4
     assert len(ok.stdout.strip().splitlines()) == 1
+
+
+def test_eval_llm_engine_against_local_openai_compatible_server(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--engine llm`` grades through the LLM engine (function calling); failed calls are counted as fallbacks."""
+    from fake_openai import FakeOpenAI
+
+    def args(score: float) -> dict:
+        return GradeOutput(feedback="ok", score=score).model_dump(mode="json")
+
+    script = [("ok", args(9.0)), ("ok", args(3.0)), ("500", None), ("ok", args(1.0))]
+    with FakeOpenAI(script) as server:
+        monkeypatch.setenv("MOCKINT_LLM_BASE_URL", server.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+        monkeypatch.setenv("MOCKINT_LLM_RETRIES", "0")
+        code, out = run_cli("eval", "-d", str(dataset(tmp_path)), "--engine", "llm", "--json")
+        bodies = list(server.requests)
+    assert code == 0
+    data = json.loads(out)
+    assert data["engine"] == "llm" and data["n"] == 4 and data["fallbacks"] == 1
+    assert {"pearson", "spearman", "rmse", "qwk", "seconds_per_answer"} <= set(data)
+    assert len(bodies) == 4 and bodies[0]["tools"][0]["function"]["name"] == "GradeOutput"
+    assert ROW["answer"] in bodies[0]["messages"][-1]["content"]
