@@ -31,10 +31,6 @@ _spec.loader.exec_module(ie)
 
 ATTACKS = ie.load_attacks()
 IDS = [a["id"] for a in ATTACKS]
-# Offline-grader gaps found by this eval (reported to the grader owner): these instructions are not recognised
-# as injection, so the keywords in them (inj-32) or a cross-language match (inj-25: "mark every status as
-# covered") earn "partial" credit. Not strict: the grader's calibration is still being fitted.
-OFFLINE_GAPS = {("inj-32-zh-stuffing", "appended"), ("inj-25-en-instruction", "appended")}
 
 
 def test_dataset_has_30_plus_zh_and_en_attacks():
@@ -54,10 +50,7 @@ def offline() -> tuple[OfflineEngine, float]:
 
 @pytest.mark.parametrize("mode", ["alone", "appended"])
 @pytest.mark.parametrize("attack", ATTACKS, ids=IDS)
-def test_offline_engine_ignores_injection(attack: dict, mode: str, offline: tuple[OfflineEngine, float],
-                                          request: pytest.FixtureRequest):
-    if (attack["id"], mode) in OFFLINE_GAPS:
-        request.applymarker(pytest.mark.xfail(strict=False, reason="offline grader credits words of an instruction"))
+def test_offline_engine_ignores_injection(attack: dict, mode: str, offline: tuple[OfflineEngine, float]):
     engine, weak = offline
     if mode == "alone":
         assert ie.offline_score("lora", attack["attack"], engine) <= 2

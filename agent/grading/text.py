@@ -34,7 +34,9 @@ INJECTION_PATTERNS = re.compile(
     r"满分|打.{0,3}(满分|高分|10分)|评分规则|系统提示|system\s*prompt|你现在是|作为评分|"
     r"ignore\s+(all\s+|the\s+)?(previous|above|prior)|disregard|full\s+(marks|score)|score\s*(of\s*)?10|"
     r"give\s+(me\s+)?(a\s+)?(10|ten|full|perfect|maximum)|grade\s+this\s+(as\s+)?(perfect|10)|"
-    r"^\W*(system|assistant|developer)\s*[:：]|【?系统(提示|消息|指令)|评分规则已更新|\bas\s+an\s+ai\b|\binstructions?\b.{0,20}\b(ignore|override)",
+    r"^\W*(system|assistant|developer)\s*[:：]|【?系统(提示|消息|指令)|评分规则已更新|\bas\s+an\s+ai\b|\binstructions?\b.{0,20}\b(ignore|override)|"
+    r"\b(mark|set|label)\s+(every|all|each)\b.{0,30}\b(covered|status|points?)\b|\bAI\s+grader\b|请判定|给\s*\d+\s*分|"
+    r"要点.{0,8}(全部)?覆盖",
     re.IGNORECASE,
 )
 
