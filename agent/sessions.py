@@ -213,7 +213,8 @@ def session_info(session_id: str, values: dict[str, Any], next_nodes: tuple[str,
     return {
         "session_id": session_id, "mode": settings.get("mode", "interview"), "engine": settings.get("engine_kind", ""),
         "started_at": values.get("started_at", ""), "finished_at": values.get("finished_at", ""),
-        "answered": answered, "planned": len(settings.get("question_ids") or []) or settings.get("n_questions", 0),
+        "answered": answered,
+        "planned": values.get("planned") or len(settings.get("question_ids") or []) or settings.get("n_questions", 0),
         "status": status, "score": summary.get("overall") if summary else None,
     }
 

@@ -19,6 +19,7 @@ class State(TypedDict, total=False):
     finished_at: str
 
     asked_ids: list[str]  # main questions asked so far (never repeated)
+    planned: int  # questions planned so far (drill retries included; the number actually asked once finished)
     difficulty_now: int  # adaptive target difficulty
     current: dict[str, Any] | None  # the Question being discussed (model_dump)
 

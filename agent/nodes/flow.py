@@ -34,19 +34,20 @@ def select(state: State, runtime: Runtime[Context]) -> Command[Literal["ask", "r
     bank, preset = _preset(ctx, state)
     limit = len(preset) if preset else ctx.n_questions
     if len(asked) >= limit:
-        return Command(goto="report")
+        return Command(goto="report", update={"planned": len(asked)})
     target = state.get("difficulty_now") or ctx.difficulty or DEFAULT_DIFFICULTY
     question = choose_next(
         bank, asked, categories=ctx.categories, target_difficulty=target, seed=state.get("seed", 0),
         preset_ids=preset, weights=_focus_weights(ctx, bank),
     )
     if question is None:
-        return Command(goto="report")
+        return Command(goto="report", update={"planned": len(asked)})
     turn = {"kind": "main", "question": question.text, "targets": [], "asked_at": now_iso()}
     return Command(
         goto="ask",
         update={
-            "asked_ids": asked + [question.id], "current": question.model_dump(mode="json"), "turn": turn,
+            "asked_ids": asked + [question.id], "planned": limit, "current": question.model_dump(mode="json"),
+            "turn": turn,
             "difficulty_now": target, "followups_asked": 0, "followup_texts": [], "targeted_points": [],
             "point_status": {}, "question_scores": [], "main_points": [], "grade": None, "request": None,
         },
@@ -65,6 +66,13 @@ def _preset(ctx: Context, state: State) -> tuple[Any, list[str]]:
             return bank, preset
         preset, bank = drill_selection(preset, state.get("turns", []), bank)
     return bank, preset
+
+
+def planned_total(ctx: Context, state: State) -> int:
+    """Questions planned for the session, drill retries included (as of the last ``select``)."""
+    if state.get("planned"):
+        return int(state["planned"])
+    return len(_preset(ctx, state)[1]) if ctx.question_ids else ctx.n_questions  # checkpoints from older versions
 
 
 def _focus_weights(ctx: Context, bank: Any) -> dict[str, float] | None:
@@ -86,7 +94,7 @@ def ask(state: State, runtime: Runtime[Context]) -> Command[Literal["retrieve", 
         "question": turn["question"], "question_id": question["id"], "category": question["category"],
         "difficulty": question["difficulty"], "kind": turn["kind"], "main_question": question["text"],
         "number": len(state.get("asked_ids", [])),
-        "total": len(_preset(ctx, state)[1]) if ctx.question_ids else ctx.n_questions,
+        "total": planned_total(ctx, state),
         "followup": state.get("followups_asked", 0), "max_followups": ctx.max_followups,
     }
     answer = clean_answer(interrupt(payload))
