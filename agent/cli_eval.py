@@ -15,17 +15,19 @@ ENGINES = ("offline", "llm")
 
 
 def _check_engine(engine: str) -> None:
+    """An unknown engine (exit 2), then the LLM key / endpoint check (exit 4) — before anything heavy is loaded."""
     if engine not in ENGINES:
         raise UsageError(f"--engine 只能是 offline 或 llm（得到 {engine}）")
+    from agent.llm import ensure_ready_for
+
+    ensure_ready_for(engine)
 
 
 def _grader(engine: str):  # type: ignore[no-untyped-def]
     """The interview's own grading path: the graph engine's ``grade``."""
     if engine == "llm":
         from agent.engines.llm import LLMEngine
-        from agent.llm import check_llm_settings
 
-        check_llm_settings()
         return LLMEngine.from_settings().grade
     from agent.engines.offline import OfflineEngine
 
@@ -40,11 +42,11 @@ def eval_command(
     predictions: Annotated[Path | None, typer.Option("--predictions", help="每行写出 {id, score, predicted}")] = None,
 ) -> None:
     """评估评分器与人工评分的一致性（Pearson / Spearman / RMSE / QWK），阶梯数据集还检查分数区间。"""
+    _check_engine(engine)
     from rich.progress import Progress
 
     from agent import evaluation as ev
 
-    _check_engine(engine)
     rows = ev.load_dataset(dataset, limit)
     grader = _grader(engine)
     start = time.perf_counter()
@@ -123,11 +125,11 @@ def simulate_command(
     """用模拟候选人跑完整面试流程（同一张图、同一评分器），检查评分能否区分不同水平。"""
     from agent.personas import PERSONAS
 
-    _check_engine(engine)
     chosen = [persona] if persona else list(PERSONAS)
     for name in chosen:
         if name not in PERSONAS:
             raise UsageError(f"未知的候选人类型: {name}（可选: {', '.join(PERSONAS)}）")
+    _check_engine(engine)
     results = _simulate(chosen, n, sessions, engine, progress=not as_json)
     if as_json:
         print(json.dumps({r.persona: r.to_dict() for r in results}, ensure_ascii=False))

@@ -52,10 +52,9 @@ def interview(
     if session is not None and not SESSION_ID_RE.match(session):
         raise UsageError(f"会话 id 只能包含字母、数字、- _ .（收到 {session!r}）")
     scripted = _read_answers(answers)
-    if engine == "llm":
-        from agent.llm import ensure_llm_ready
+    from agent.llm import ensure_ready_for
 
-        ensure_llm_ready()  # missing config, rejected key or unreachable server: one line, exit 4
+    ensure_ready_for(engine)  # missing config, rejected key or unreachable server: one line, exit 4
     categories = resolve_categories(category or [], load_bank_or_fail())
     ensure_store_quietly()  # the first use builds the store (and the bank from the notes)
     from agent.context import Context
@@ -77,10 +76,9 @@ def resume(
     with open_checkpointer() as saver:
         values = load_session(session_id, saver)
     ctx = session_context(values)
-    if ctx.engine_kind == "llm":
-        from agent.llm import ensure_llm_ready
+    from agent.llm import ensure_ready_for
 
-        ensure_llm_ready()  # missing config, rejected key or unreachable server: one line, exit 4
+    ensure_ready_for(ctx.engine_kind)  # missing config, rejected key or unreachable server: one line, exit 4
     from dataclasses import replace
 
     ensure_store_quietly()

@@ -32,11 +32,16 @@ def register(app: typer.Typer) -> None:
 
 
 # ---------------------------------------------------------------- drill / review sessions
-def _check_engine(engine: str) -> None:
+def _check_args(engine: str, n: int) -> None:
+    """Argument errors (exit 2), then the LLM key / endpoint check (exit 4) — before anything heavy is loaded."""
     from agent.engines import ENGINE_KINDS
+    from agent.llm import ensure_ready_for
 
     if engine not in ENGINE_KINDS:
         raise UsageError(f"未知引擎: {engine}（可选 {' / '.join(ENGINE_KINDS)}）")
+    if n < 1:
+        raise UsageError("-n 至少为 1")
+    ensure_ready_for(engine)
 
 
 def _run(mode: str, question_ids: list[str], bank: list[Any], engine: str, answers: Path | None,
@@ -56,10 +61,6 @@ def _run(mode: str, question_ids: list[str], bank: list[Any], engine: str, answe
     from agent.sessions import Observer, run_session
 
     scripted = read_answers_file(answers) if answers is not None else None
-    if engine == "llm":
-        from agent.llm import check_llm_settings
-
-        check_llm_settings()
     console = Console()
     ctx = Context(engine_kind=engine, mode=mode, question_ids=tuple(question_ids),  # type: ignore[arg-type]
                   n_questions=len(question_ids), bank=bank)
@@ -134,9 +135,7 @@ def drill(
     out: OutOpt = None,
 ) -> None:
     """专项练习：按主题出题，最薄弱的先问；答得差的点稍后换个问法再考一次。"""
-    _check_engine(engine)
-    if n < 1:
-        raise UsageError("-n 至少为 1")
+    _check_args(engine, n)
     from agent.cli_interview import load_bank_or_fail
     from agent.drill import select_drill
 
@@ -179,9 +178,7 @@ def review(
     if list_:
         _list_cards(store.list_cards(), json_)
         return
-    _check_engine(engine)
-    if n < 1:
-        raise UsageError("-n 至少为 1")
+    _check_args(engine, n)
     from agent.cli_interview import load_bank_or_fail
 
     bank = load_bank_or_fail()

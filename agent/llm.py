@@ -89,6 +89,13 @@ def ensure_llm_ready(settings: LLMSettings | None = None) -> LLMSettings:
     return settings
 
 
+def ensure_ready_for(engine_kind: str) -> None:
+    """:func:`ensure_llm_ready` when ``engine_kind`` is ``"llm"``: commands call it right after checking their
+    arguments, before building the store or loading anything heavy (a missing key fails in a fraction of a second)."""
+    if engine_kind == "llm":
+        ensure_llm_ready()
+
+
 def preflight(settings: LLMSettings) -> None:
     """One cheap ``GET {base_url}/models``: a rejected key or an unreachable server → :class:`LLMConfigError`."""
     memo = (str(settings.base_url), hashlib.sha256((settings.api_key or "").encode()).hexdigest())

@@ -219,3 +219,32 @@ def _next_nodes(session_id: str) -> tuple[str, ...]:
 
     with open_checkpointer() as saver:
         return tuple(build_graph(checkpointer=saver).get_state({"configurable": {"thread_id": session_id}}).next)
+
+
+# ---------------------------------------------------------------- llm mode without a key
+@pytest.mark.parametrize("args", [["drill", "RLHF"], ["drill", "偏好数据", "-n", "2"], ["review"]])
+def test_llm_without_key_fails_before_loading_anything(args: list[str], capsys: Any, monkeypatch: Any) -> None:
+    from agent import cli_interview
+
+    def too_early(*_: Any, **__: Any) -> Any:
+        raise AssertionError("loaded before the LLM check")
+
+    monkeypatch.setattr(cli_interview, "load_bank_or_fail", too_early)
+    monkeypatch.setattr(cli_interview, "ensure_store_quietly", too_early)
+    code, out, err = invoke([*args, "--engine", "llm"], capsys, monkeypatch)
+    assert code == 4 and out == ""
+    assert err.startswith("错误: 大模型模式缺少配置: base_url, api_key") and "Traceback" not in err
+
+
+def test_drill_llm_without_key_subprocess_is_quick_and_builds_nothing(isolated_home: Path) -> None:
+    import subprocess
+    import time
+
+    start = time.perf_counter()
+    run = subprocess.run([sys.executable, "-m", "agent.cli", "drill", "RLHF", "--engine", "llm"],
+                         capture_output=True, text=True, timeout=60)
+    elapsed = time.perf_counter() - start
+    assert run.returncode == 4 and run.stdout == ""
+    assert run.stderr.startswith("错误: 大模型模式缺少配置") and "Traceback" not in run.stderr
+    assert list(isolated_home.iterdir()) == []  # no store, no bank, no session
+    assert elapsed < 5.0  # no store build / e5 load (those take tens of seconds on a fresh home)

@@ -154,6 +154,9 @@ def test_eval_bad_engine_and_bad_dataset(tmp_path: Path) -> None:
 def test_eval_llm_without_endpoint_is_a_clear_error(tmp_path: Path) -> None:
     code, msg = run_cli("eval", "-d", str(dataset(tmp_path)), "--engine", "llm")
     assert code == 4 and "base_url" in msg
+    # checked before the dataset is even read
+    code, msg = run_cli("eval", "-d", str(tmp_path / "missing.jsonl"), "--engine", "llm")
+    assert code == 4 and "base_url" in msg
 
 
 def test_eval_subprocess_exit_code_and_single_json(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 import agent.bank as bank_mod
 from agent.cli import app
 from agent.engines.offline import OfflineEngine
+from agent.errors import LLMConfigError
 from agent.schemas import Question
 from agent.simulate import PersonaResult, run_persona
 
@@ -73,3 +74,13 @@ def test_simulate_cli_json_and_show(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_simulate_unknown_persona() -> None:
     result = CliRunner().invoke(app, ["simulate", "--persona", "genius", "--json"])
     assert result.exception is not None and "genius" in str(result.exception)
+
+
+def test_simulate_llm_without_key_fails_before_loading_the_bank(monkeypatch: pytest.MonkeyPatch) -> None:
+    def too_early(path: object = None) -> list:
+        raise AssertionError("bank loaded before the LLM check")
+
+    monkeypatch.setattr(bank_mod, "load_bank", too_early)
+    result = CliRunner().invoke(app, ["simulate", "--persona", "weak", "--engine", "llm", "--json"])
+    assert isinstance(result.exception, LLMConfigError) and "base_url" in str(result.exception)
+    assert result.stdout == ""
