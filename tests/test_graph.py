@@ -308,7 +308,7 @@ def test_chunk_points_drop_heading_path_markup_metadata_and_questions():
     point = chunk_point(RetrievedChunk(chunk_id="c1", source="n.md", section="LoRA", text=text, score=0.9), "LoRA 的秩")
     assert point is not None and point.chunk_id == "c1"
     assert point.point.startswith("秩 r 越大表达能力越强") and "**" not in point.point and "难度" not in point.point
-    assert "？" not in point.point and len(point.point) <= 160
+    assert "？" not in point.point and len(point.point) <= 100
     only_meta = RetrievedChunk(chunk_id="c2", source="n.md", section="x", text="a > b\n**难度**:⭐\n**标签**:#x",
                                score=0.9)
     assert chunk_point(only_meta, "x") is None

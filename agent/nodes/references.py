@@ -5,7 +5,7 @@ Rules:
   * main turn: the question's bank points (``bank:<qid>#<i>``); retrieved chunks for the question and for the
     answer's key claims (answers of 30+ characters) are added as points only when the bank has fewer than 2
     points (so a strong answer that covers the bank points is not penalised by extra text), only for hits
-    scoring ≥ 0.55, as the chunk's content sentences closest to the question; all hit ids are allowed citations.
+    scoring ≥ 0.55, as single content sentences (≤ 100 chars) closest to the question; all hit ids are allowed citations.
   * follow-up turn: the targeted point(s); a follow-up taken from the notes is graded against chunks retrieved
     for it.
   * nothing relevant at all → ``no_reference=True``: graded on the rubric alone, never an invented reference.
@@ -30,7 +30,8 @@ STAR_POINTS = (
 )
 MIN_BANK_POINTS = 2
 MAX_CHUNK_POINTS = 3
-CHUNK_POINT_CHARS = 160
+CHUNK_POINT_CHARS = 100
+MIN_SENTENCE_CHARS = 8  # shorter lines are labels / headings, not content
 CLAIM_QUERY_CHARS = 300
 MIN_CLAIM_CHARS = 30  # "不知道" has no claims worth retrieving for
 POINT_MIN_SCORE = 0.55  # a hit becomes a reference point only above this (the gate itself is retrieval's)
@@ -50,6 +51,8 @@ _META = re.compile(r"^(难度|岗位|标签|公司|来源|问题|题目|可能�
 _ASKING = re.compile(r"讲一下|讲讲|介绍一下|说说|谈谈|聊聊|什么|为什么|如何|怎么|怎样|哪些|是否|吗|呢|^\d{1,2}[.、]\s*问")
 _ENUM = re.compile(r"^\d{1,2}[.、]\s*")
 _LABEL = re.compile(r"^(答案要点|参考答案|答案|要点|Answer|A)\s*[:：]\s*", re.IGNORECASE)
+_QUOTE = re.compile(r"^\s*>\s?")
+_SOURCES = re.compile(r"^(sources?|来源|参考资料|参考链接)\s*[:：]", re.IGNORECASE)
 _MARKUP = re.compile(r"\*\*|__|==|`|\$+|^#+\s*|^\s*(?:[-*+•]|\d+[.、)])\s+", re.MULTILINE)
 
 
@@ -59,20 +62,40 @@ def _bigrams(text: str) -> set[str]:
 
 
 def chunk_sentences(text: str, section: str = "") -> list[str]:
-    """Content sentences of a chunk: no heading path, markup, metadata lines or questions."""
+    """Content sentences of a chunk: no heading path, markup, metadata lines, code blocks, quotes or questions.
+
+    Table rows become their cells joined with "，" (the separator row is dropped).
+    """
     lines = text.split("\n")
     if lines and (" > " in lines[0] or lines[0].strip() == section.strip()):
         lines = lines[1:]
     out: list[str] = []
-    for line in lines:
-        line = _LABEL.sub("", _MARKUP.sub("", line).strip())
-        if not line or set(line) <= set("-=|: ") or _META.match(line):
+    in_code = False
+    for raw in lines:
+        if raw.strip().startswith("```"):
+            in_code = not in_code
+            continue
+        if in_code:
+            continue
+        line = _LABEL.sub("", _MARKUP.sub("", _QUOTE.sub("", raw)).strip())
+        if line.count("|") >= 2:
+            line = "，".join(cell.strip() for cell in line.strip("| ").split("|") if cell.strip())
+        if not line or set(line) <= set("-=|:，, ") or _META.match(line) or _SOURCES.match(line):
             continue
         for sentence in re.split(r"(?<=[。！；;!？?])|(?<=\D)(?=\d{1,2}[.、]\s*[^\d\s])", line):
-            sentence = sentence.strip()
-            if len(sentence) >= 6 and not _is_question(sentence):
-                out.append(sentence)
+            sentence = _ENUM.sub("", sentence.strip())
+            if len(sentence) >= MIN_SENTENCE_CHARS and not sentence.endswith((":", "：")) and not _is_question(sentence):
+                out.append(_clip(sentence))
     return out
+
+
+def _clip(sentence: str) -> str:
+    """At most CHUNK_POINT_CHARS characters, cut at the last clause boundary before the limit."""
+    if len(sentence) <= CHUNK_POINT_CHARS:
+        return sentence
+    head = sentence[:CHUNK_POINT_CHARS]
+    cut = max(head.rfind(mark) for mark in "，,、；;")
+    return head[: cut if cut >= CHUNK_POINT_CHARS // 2 else CHUNK_POINT_CHARS].rstrip("，,、；; ")
 
 
 def _is_question(sentence: str) -> bool:
@@ -83,22 +106,29 @@ def _is_question(sentence: str) -> bool:
     return asks and (bool(_ENUM.match(sentence)) or len(sentence) < 40)
 
 
-def chunk_point(hit: RetrievedChunk, query: str) -> RefPoint | None:
-    """The chunk's sentences most related to ``query`` (≤ 160 chars), or None when it has no content."""
-    sentences = chunk_sentences(hit.text, hit.section)
-    if not sentences:
-        return None
+def chunk_points(hits: list[RetrievedChunk], query: str, limit: int) -> list[RefPoint]:
+    """Up to ``limit`` reference points from retrieved chunks: single content sentences, the ones sharing most
+    character bigrams with ``query`` first (ties: retrieval order), near-duplicates skipped."""
     wanted = _bigrams(query)
-    ranked = sorted(range(len(sentences)), key=lambda i: (-len(_bigrams(sentences[i]) & wanted), i))
-    chosen: list[int] = []
-    length = 0
-    for i in ranked:
-        if chosen and length + len(sentences[i]) > CHUNK_POINT_CHARS:
+    candidates: list[tuple[int, int, str, str]] = []
+    for rank, hit in enumerate(hits):
+        for sentence in chunk_sentences(hit.text, hit.section):
+            candidates.append((-len(_bigrams(sentence) & wanted), rank, sentence, hit.chunk_id))
+    chosen: list[RefPoint] = []
+    for _overlap, _rank, sentence, chunk_id in sorted(candidates, key=lambda c: (c[0], c[1])):
+        grams = _bigrams(sentence)
+        if any(len(grams & _bigrams(p.point)) > 0.6 * max(len(grams), 1) for p in chosen):
+            continue
+        chosen.append(RefPoint(point=sentence, chunk_id=chunk_id))
+        if len(chosen) >= limit:
             break
-        chosen.append(i)
-        length += len(sentences[i])
-    point = "".join(sentences[i] for i in sorted(chosen))[:CHUNK_POINT_CHARS]
-    return RefPoint(point=point, chunk_id=hit.chunk_id)
+    return chosen
+
+
+def chunk_point(hit: RetrievedChunk, query: str) -> RefPoint | None:
+    """The one sentence of a chunk most related to ``query``, or None when the chunk has no content."""
+    points = chunk_points([hit], query, 1)
+    return points[0] if points else None
 
 
 def _search(retriever: Any, query: str, k: int) -> list[RetrievedChunk]:
@@ -139,8 +169,8 @@ def build_request(
             notices.append(RETRIEVAL_NOTICE.format(error=str(exc).splitlines()[0][:80] if str(exc) else type(exc).__name__))
     if len(points) < MIN_BANK_POINTS:
         query = queries[0] if queries else turn["question"]
-        extra = [p for p in (chunk_point(h, query) for h in hits if h.score >= POINT_MIN_SCORE) if p is not None]
-        points += extra[: MAX_CHUNK_POINTS - len(points)]
+        strong = [h for h in hits if h.score >= POINT_MIN_SCORE]
+        points += chunk_points(strong, query, MAX_CHUNK_POINTS - len(points))
     ids = sorted({p.chunk_id for p in points} | {h.chunk_id for h in hits})
     request = GradeRequest(
         question=turn["question"], kind="knowledge", reference_points=points, answer=answer, no_reference=not points
