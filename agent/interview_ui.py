@@ -18,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from agent.errors import UsageError
+from agent.taxonomy import display_name
 
 if TYPE_CHECKING:
     from agent.schemas import Transcript, Turn
@@ -108,7 +109,7 @@ def show_question(console: Console, payload: dict[str, Any]) -> None:
         title = f"追问 {payload.get('followup', 1)}/{payload.get('max_followups', 0)}"
     else:
         title = f"第 {payload.get('number', '?')}/{payload.get('total', '?')} 题"
-    title += f" · {escape(str(payload.get('category', '')))} · 难度 {stars}"
+    title += f" · {escape(display_name(str(payload.get('category', ''))))} · 难度 {stars}"
     console.print(Panel(Text(str(payload.get("question", ""))), title=title, border_style="cyan", title_align="left"))
 
 
@@ -149,10 +150,10 @@ def show_report(console: Console, transcript: Transcript) -> None:
     table.add_column("得分", justify="right")
     table.add_column("追问", justify="right")
     for q in summary.questions:
-        table.add_row(Text(q.question), Text(q.category), f"{q.score:g}", str(q.followups))
+        table.add_row(Text(q.question), Text(display_name(q.category)), f"{q.score:g}", str(q.followups))
     console.print(table)
     if summary.by_category:
-        console.print(Text("分类平均：" + "，".join(f"{c} {v:g}" for c, v in summary.by_category.items())))
+        console.print(Text("分类平均：" + "，".join(f"{display_name(c)} {v:g}" for c, v in summary.by_category.items())))
     if summary.strongest:
         console.print("[green]掌握较好：[/]" + escape("；".join(summary.strongest)))
     if summary.weakest:
