@@ -10,7 +10,7 @@ import re
 import time
 from typing import Any
 
-from agent.bench import estimate_tokens
+from agent.bench_measure import estimate_tokens
 
 
 class InstantRetriever:
