@@ -5,17 +5,13 @@ clear line and exit 2 (usage) — never a traceback. Interview runs use a fake b
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from graph_fakes import BANK, FakeRetriever, substring_grade
+from cli_helpers import run_main as run
+from cli_helpers import use_fake_stack
 
-import agent.cli_interview as cli_interview
-import agent.context as context_mod
-from agent.cli import main
-from agent.engines.offline import OfflineEngine
 from agent.nodes.references import TRUNCATION_NOTICE
 
 CATS = ["-c", "rlhf", "--seed", "1"]
@@ -23,22 +19,7 @@ CATS = ["-c", "rlhf", "--seed", "1"]
 
 @pytest.fixture
 def fake_stack(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli_interview, "load_bank_or_fail", lambda: list(BANK))
-    monkeypatch.setattr(cli_interview, "ensure_store_quietly", lambda: None)
-    monkeypatch.setattr(context_mod, "_default_retriever", lambda: FakeRetriever())
-    monkeypatch.setattr(context_mod, "_default_engine", lambda kind: OfflineEngine(substring_grade))
-
-
-def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["mockint", *args])
-    try:
-        main()
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
-    out, err = capsys.readouterr()
-    assert "Traceback" not in out + err
-    return code, out, err
+    use_fake_stack(monkeypatch)
 
 
 def one_line_error(code: int, err: str, expected_code: int, needle: str) -> None:

@@ -8,22 +8,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from graph_fakes import BANK, FakeRetriever, substring_grade
+from cli_helpers import use_fake_stack
 from typer.testing import CliRunner
 
-import agent.cli_interview as cli_interview
-import agent.context as context_mod
 from agent.cli import app
-from agent.engines.offline import OfflineEngine
 from agent.errors import MockintError
 
 
 @pytest.fixture(autouse=True)
 def fake_stack(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli_interview, "load_bank_or_fail", lambda: list(BANK))
-    monkeypatch.setattr(cli_interview, "ensure_store_quietly", lambda: None)
-    monkeypatch.setattr(context_mod, "_default_retriever", lambda: FakeRetriever())
-    monkeypatch.setattr(context_mod, "_default_engine", lambda kind: OfflineEngine(substring_grade))
+    use_fake_stack(monkeypatch)
 
 
 class Run:

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from graph_fakes import BANK, FakeRetriever, substring_grade
+from cli_helpers import run_main, use_fake_stack
+from graph_fakes import BANK, FakeRetriever
 from practice_data import make_transcript, write_transcript
 
 from agent import review as store
@@ -18,31 +19,17 @@ from agent.schemas import Grade
 
 
 def invoke(args: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> tuple[int, str, str]:
-    from agent.cli import main
-
-    monkeypatch.setattr(sys, "argv", ["mockint", *args])
     monkeypatch.setenv("COLUMNS", "200")
-    code = 0
-    try:
-        main()
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
+    return run_main(capsys, monkeypatch, *args)
 
 
 @pytest.fixture
 def fake_stack(monkeypatch: pytest.MonkeyPatch) -> None:
     """The fake bank / retriever / substring grader of the graph tests behind the real CLI and graph."""
-    from agent import cli_interview, context, retrieval
-    from agent.engines.offline import OfflineEngine
+    from agent import retrieval
 
     monkeypatch.setenv("MOCKINT_FSRS_FUZZ", "0")
-    monkeypatch.setattr(cli_interview, "load_bank_or_fail", lambda: list(BANK))
-    monkeypatch.setattr(cli_interview, "ensure_store_quietly", lambda: None)
-    monkeypatch.setattr(context, "_default_bank", lambda: list(BANK))
-    monkeypatch.setattr(context, "_default_engine", lambda kind: OfflineEngine(substring_grade))
-    monkeypatch.setattr(context, "_default_retriever", lambda: FakeRetriever())
+    use_fake_stack(monkeypatch)
     monkeypatch.setattr(retrieval, "get_retriever", lambda store=None: QuestionSearch())
 
 

@@ -10,20 +10,18 @@ from __future__ import annotations
 
 import json
 import socket
-import sys
 import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_helpers import run_main as run_cli
+from cli_helpers import use_fake_stack
 from fake_openai import FakeOpenAI
 from graph_fakes import BANK, FakeRetriever, substring_grade
 from langgraph.checkpoint.memory import InMemorySaver
 
-import agent.cli_interview as cli_interview
-import agent.context as context_mod
-from agent.cli import main
 from agent.config import LLMSettings, llm_settings, sessions_db, transcripts_dir
 from agent.context import Context
 from agent.engines import make_engine
@@ -235,22 +233,7 @@ def test_session_where_every_llm_call_fails_finishes_with_every_answer(monkeypat
 # ---------------------------------------------------------------- CLI: fallback session, preflight
 @pytest.fixture
 def llm_stack(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli_interview, "load_bank_or_fail", lambda: list(BANK))
-    monkeypatch.setattr(cli_interview, "ensure_store_quietly", lambda: None)
-    monkeypatch.setattr(context_mod, "_default_retriever", lambda: FakeRetriever())
-    monkeypatch.setattr(context_mod, "_default_engine", lambda kind: engine_from_env()[0])
-
-
-def run_cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["mockint", *args])
-    try:
-        main()
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
-    out, err = capsys.readouterr()
-    assert "Traceback" not in out + err
-    return code, out, err
+    use_fake_stack(monkeypatch, engine=lambda kind: engine_from_env()[0])
 
 
 def cli_interview_llm(capsys: Any, monkeypatch: Any, tmp_path: Path) -> tuple[int, str, str]:
