@@ -8,9 +8,18 @@ import pytest
 
 from agent.notes import detect_format, parse_file, parse_text
 from agent.notes.generic import as_question
+from agent.notes.model import RawQuestion
 from agent.notes.table import split_cells
 
 SOURCES = Path(__file__).resolve().parent.parent / "knowledge" / "sources"
+
+
+def parsed(text: str, name: str, fmt: str) -> list[RawQuestion]:
+    """The questions of a note, whose detected format must be ``fmt``."""
+    note = parse_text(text, name)
+    assert note.fmt == fmt
+    return note.questions
+
 
 NUMBERED = """# 1. 基础知识
 考察点：概念是否清楚
@@ -132,11 +141,10 @@ A: 缓存历史 token 的 Key 和 Value，避免重复计算。
 
 
 def test_numbered_shape() -> None:
-    note = parse_text(NUMBERED, "n.md")
-    assert note.fmt == "numbered"
-    texts = [q.text for q in note.questions]
+    questions = parsed(NUMBERED, "n.md", "numbered")
+    texts = [q.text for q in questions]
     assert texts == ["什么是LoRA？", "你在项目中用过QLoRA吗？", "DPO和PPO的区别？", "什么是大模型的幻觉？如何缓解？"]
-    first, second, _, last = note.questions
+    first, second, _, last = questions
     assert first.section == "基础知识" and first.lines == (4, 7)
     assert first.points == ["低秩分解：只训练 A、B 两个小矩阵", "冻结原模型权重，显存占用小"]
     assert second.points == [] and second.answer == ""
@@ -144,20 +152,17 @@ def test_numbered_shape() -> None:
 
 
 def test_qa_map_shape() -> None:
-    note = parse_text(QA_MAP, "m.md")
-    assert note.fmt == "qa_map"
-    assert [q.text for q in note.questions] == ["如何避免灾难性遗忘？", "LoRA 的关键超参？"]
-    q = note.questions[0]
+    questions = parsed(QA_MAP, "m.md", "qa_map")
+    assert [q.text for q in questions] == ["如何避免灾难性遗忘？", "LoRA 的关键超参？"]
+    q = questions[0]
     assert q.section == "训练与工程"
     assert q.points == ["复习数据混入", "EWC 正则约束重要参数", "冻结底层"]
     assert q.followups == ["如何量化遗忘？", "何时再平衡数据占比？"]  # bold labels dropped
-    assert note.questions[1].points == ["秩 r", "alpha 缩放", "插入位置"]
+    assert questions[1].points == ["秩 r", "alpha 缩放", "插入位置"]
 
 
 def test_cards_shape() -> None:
-    note = parse_text(CARDS, "c.md")
-    assert note.fmt == "cards"
-    q1, q2 = note.questions
+    q1, q2 = parsed(CARDS, "c.md", "cards")
     assert q1.text == "什么是自注意力机制?"
     assert q1.difficulty == 2 and q2.difficulty == 3  # ⭐ count, capped at 3
     assert q1.section == "LLM 核心理论 / Transformer 架构"  # part / sub-section
@@ -175,11 +180,10 @@ def test_split_cells_quotes_and_trailing_tabs() -> None:
 
 
 def test_table_shape() -> None:
-    note = parse_text(TABLE, "t.txt")
-    assert note.fmt == "table"
-    texts = [q.text for q in note.questions]
+    questions = parsed(TABLE, "t.txt", "table")
+    texts = [q.text for q in questions]
     assert texts == ["模型微调，怎么判断效果", "什么是过拟合", "带引号 的问题", "只有问题没有答案"]
-    q1, q2, q3, q4 = note.questions
+    q1, q2, q3, q4 = questions
     assert q1.points == ["看验证集损失是否收敛。", "再看下游任务指标。"] and q1.lines == (2, 3)
     assert q2.points == ["训练集好、测试集差。"]  # answer on the next line, after a tab
     assert "多行" in q3.answer and '"引号"' in q3.answer and q3.followups == ["备注？"]
@@ -187,11 +191,10 @@ def test_table_shape() -> None:
 
 
 def test_generic_shape() -> None:
-    note = parse_text(GENERIC, "g.md")
-    assert note.fmt == "generic"
-    texts = [q.text for q in note.questions]
+    questions = parsed(GENERIC, "g.md", "generic")
+    texts = [q.text for q in questions]
     assert texts == ["文档切分粒度怎么把控？", "请解释多头自注意力的作用", "RoPE 的基本原理是什么？", "什么是 KV Cache？"]
-    rag, mha, rope, kv = note.questions
+    rag, mha, rope, kv = questions
     assert rag.section == "RAG" and rag.points == ["用滑动窗口切分，保证相邻段落有重叠。"]
     assert mha.followups == ["为什么它对大模型至关重要？"]  # a back-reference becomes a follow-up
     assert any("信息建模能力" in p for p in mha.points)
@@ -257,10 +260,9 @@ def test_real_notes_details() -> None:
 
 def test_detection_of_user_note_shapes() -> None:
     plain_list = "1. 什么是LoRA？\n答：只训练低秩矩阵。\n\n2. 什么是QLoRA？\n答：4-bit 量化 + LoRA。\n\n3. 什么是PEFT？\n"
-    note = parse_text(plain_list, "u.md")
-    assert note.fmt == "numbered"
-    assert [q.text for q in note.questions] == ["什么是LoRA？", "什么是QLoRA？", "什么是PEFT？"]
-    assert note.questions[0].points == ["只训练低秩矩阵。"] and note.questions[2].points == []
+    questions = parsed(plain_list, "u.md", "numbered")
+    assert [q.text for q in questions] == ["什么是LoRA？", "什么是QLoRA？", "什么是PEFT？"]
+    assert questions[0].points == ["只训练低秩矩阵。"] and questions[2].points == []
     assert detect_format("## 什么是RAG？\n\n检索增强生成。\n") == "generic"
     assert detect_format("1\t问题一\t答案一\n2\t问题二\t答案二\n") == "table"
     assert detect_format("#### Q1: 什么是 MoE？\n**难度**:⭐\n") == "cards"
