@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from agent.config import use_home
+
 TOKEN_METHOD = (
     "estimate: 1 token per CJK character, ceil(len/4) per ASCII letter/digit run, 1 per other symbol; "
     "grade calls include the GradeOutput function schema sent with them"
 )
-_HOME_ENV = ("MOCKINT_HOME", "MOCKINT_CONFIG", "MOCKINT_KNOWLEDGE", "CHROMA_HOST", "CHROMA_PORT", "MOCKINT_EMBEDDER")
 _TOKEN_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]|[A-Za-z0-9_]+|[^\sA-Za-z0-9_\u3400-\u9fff\uf900-\ufaff]")
 
 
@@ -57,20 +58,11 @@ def clock() -> tuple[float, float]:
 @contextmanager
 def temp_home() -> Iterator[Path]:
     """A throw-away data home (env vars restored and the folder removed afterwards)."""
-    saved = {k: os.environ.get(k) for k in _HOME_ENV}
     path = Path(tempfile.mkdtemp(prefix="mockint-bench-"))
-    for key in _HOME_ENV:
-        os.environ.pop(key, None)
-    os.environ["MOCKINT_HOME"] = str(path)
-    os.environ["MOCKINT_CONFIG"] = str(path / "config.toml")
     try:
-        yield path
+        with use_home(path):
+            yield path
     finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
         if "chromadb" in sys.modules:
             from chromadb.api.shared_system_client import SharedSystemClient
 

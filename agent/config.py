@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +29,29 @@ def home() -> Path:
         path = Path(user_data_dir("mockint", appauthor=False))
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+# every environment variable that points a process at a data home, a knowledge folder, a store or an embedder
+HOME_ENV = ("MOCKINT_HOME", "MOCKINT_CONFIG", "MOCKINT_KNOWLEDGE", "CHROMA_HOST", "CHROMA_PORT", "MOCKINT_EMBEDDER")
+
+
+@contextmanager
+def use_home(path: Path) -> Iterator[Path]:
+    """Inside the block, ``path`` is the data home (config file inside it; no knowledge / Chroma server / embedder
+    overrides); the environment is restored afterwards. For benchmarks and test fixtures, never the user's data."""
+    saved = {key: os.environ.get(key) for key in HOME_ENV}
+    for key in HOME_ENV:
+        os.environ.pop(key, None)
+    os.environ["MOCKINT_HOME"] = str(path)
+    os.environ["MOCKINT_CONFIG"] = str(path / "config.toml")
+    try:
+        yield path
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def knowledge_dir() -> Path:

@@ -21,7 +21,8 @@ from pathlib import Path
 
 import pytest
 
-_ENV = ("MOCKINT_HOME", "MOCKINT_CONFIG", "CHROMA_HOST", "CHROMA_PORT", "MOCKINT_EMBEDDER", "MOCKINT_KNOWLEDGE")
+from agent.config import use_home
+
 _ROOT = Path(__file__).resolve().parent.parent
 _BUILD_MODULES = ("bank", "chunking", "config", "dedupe", "embeddings", "ingest", "schemas", "store",
                   "taxonomy", "textio")  # the modules (and agent/notes/) whose code shapes the built store
@@ -73,19 +74,8 @@ def _cached_build(path: Path) -> None:
 @pytest.fixture(scope="session")
 def built_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     path = tmp_path_factory.mktemp("built_home")
-    saved = {k: os.environ.get(k) for k in _ENV}
-    for key in _ENV:
-        os.environ.pop(key, None)
-    os.environ["MOCKINT_HOME"] = str(path)
-    os.environ["MOCKINT_CONFIG"] = str(path / "config.toml")
-    try:
+    with use_home(path):
         _cached_build(path)
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
     yield path
 
 

@@ -80,3 +80,19 @@ def test_percentile_interpolates():
     assert percentile([5.0], 0.95) == 5.0
     assert percentile([1.0, 2.0, 3.0, 4.0], 0.5) == 2.5
     assert percentile(list(map(float, range(101))), 0.95) == pytest.approx(95.0)
+
+
+def test_temp_home_isolates_and_restores_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    from agent.bench_measure import temp_home
+    from agent.config import home
+
+    monkeypatch.setenv("CHROMA_HOST", "127.0.0.1")
+    monkeypatch.setenv("MOCKINT_HOME", str(tmp_path))
+    monkeypatch.delenv("MOCKINT_EMBEDDER", raising=False)
+    with temp_home() as path:
+        assert home() == path and os.environ["MOCKINT_CONFIG"] == str(path / "config.toml")
+        assert "CHROMA_HOST" not in os.environ  # a fresh home: no server / knowledge / embedder overrides
+        os.environ["MOCKINT_EMBEDDER"] = "set-inside"
+    assert not path.exists()
+    assert os.environ["CHROMA_HOST"] == "127.0.0.1" and os.environ["MOCKINT_HOME"] == str(tmp_path)
+    assert "MOCKINT_EMBEDDER" not in os.environ  # unset before: unset again
