@@ -253,7 +253,9 @@ def study_hint(turn: Turn) -> str | None:
     parts = []
     if grade.model_answer:
         parts.append(f"参考答案：{grade.model_answer}")
-    where = "；".join(f"{s.file} · {s.section}（第 {s.lines[0]}–{s.lines[1]} 行）" for s in turn.sources)
+    from agent.report.data import sources_label
+
+    where = sources_label(turn.sources)
     if where:
         parts.append(f"去读：{where}")
     parts.append("稍后会换个问法再考一次这个点。")

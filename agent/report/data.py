@@ -111,12 +111,17 @@ def quote_spans(answer: str, quotes: list[str]) -> list[tuple[int, int]]:
     return merged
 
 
+def sources_label(sources: list[Source]) -> str:
+    """Note sections as "note · section（第 a–b 行）", joined by "；" (empty when there are none)."""
+    return "；".join(f"{s.file} · {s.section}（第 {s.lines[0]}–{s.lines[1]} 行）" for s in sources)
+
+
 def point_source(chunk_id: str, sources: list[Source]) -> str:
     """Where a reference point comes from, as "note · section（第 a–b 行）": a bank point (``bank:<id>#n``) →
     the question's own note; a note chunk (``<file>:<a>-<b>:<hash>``) → that file and lines (with the section
     when the question's sources cover those lines)."""
     if chunk_id.startswith("bank:"):
-        return "；".join(f"{s.file} · {s.section}（第 {s.lines[0]}–{s.lines[1]} 行）" for s in sources[:1])
+        return sources_label(sources[:1])
     match = _CHUNK_ID.match(chunk_id)
     if not match:
         return ""

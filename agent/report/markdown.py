@@ -9,19 +9,16 @@ from agent.report.data import (
     group_turns,
     mode_label,
     point_source,
+    sources_label,
     summarize,
 )
-from agent.schemas import Source, Transcript, Turn
+from agent.schemas import Transcript, Turn
 
 _ICON = {"covered": "✅", "partial": "🟡", "missing": "❌"}
 
 
 def _fmt(score: float | None) -> str:
     return "—" if score is None else f"{score:g}/10"
-
-
-def _sources(sources: list[Source]) -> str:
-    return "；".join(f"{s.file} · {s.section}（第 {s.lines[0]}–{s.lines[1]} 行）" for s in sources)
 
 
 def _quote_block(text: str) -> list[str]:
@@ -66,7 +63,7 @@ def _group(index: int, group: QuestionGroup) -> list[str]:
     out = [f"### {index}. [{category_label(main.category)}] {main.question}", ""]
     out.append(f"- 题目 id：`{main.question_id}` · 难度 {'⭐' * main.difficulty} · 最终得分 **{_fmt(group.score)}**")
     if main.sources:
-        out.append(f"- 出处：{_sources(main.sources)}")
+        out.append(f"- 出处：{sources_label(main.sources)}")
     out.append("")
     out += _turn(main, "主问题")
     for n, turn in enumerate(group.followups, 1):
