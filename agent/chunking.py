@@ -21,6 +21,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
+from agent.notes.markdown import strip_front_matter
 from agent.schemas import Chunk
 
 MAX_CHARS = 420
@@ -45,21 +46,12 @@ def _clean_heading(text: str) -> str:
     return text[:MAX_HEADING_CHARS]
 
 
-def _front_matter_end(lines: list[str]) -> int:
-    """Index of the first line after a leading ``---`` YAML block (0 if there is none)."""
-    if lines and lines[0].strip() == "---":
-        for i in range(1, min(len(lines), 40)):
-            if lines[i].strip() == "---":
-                return i + 1
-    return 0
-
-
 def _sections(text: str) -> list[_Section]:
     lines = text.split("\n")
     stack: list[tuple[int, str]] = []  # (level, title)
     sections = [_Section(path=[])]
     in_fence = False
-    for idx in range(_front_matter_end(lines), len(lines)):
+    for idx in range(strip_front_matter(lines, max_lines=40), len(lines)):
         line, number = lines[idx], idx + 1
         if _FENCE.match(line):
             in_fence = not in_fence

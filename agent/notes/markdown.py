@@ -13,13 +13,23 @@ QUESTION_CUES = re.compile(
 )
 
 
-def strip_front_matter(lines: list[str]) -> int:
-    """Index of the first line after a leading ``---`` YAML block (0 when there is none)."""
+def strip_front_matter(lines: list[str], max_lines: int = 60) -> int:
+    """Index of the first line after a leading ``---`` YAML block (0 when there is none); the closing ``---``
+    must come within the first ``max_lines`` lines."""
     if lines and lines[0].strip() == "---":
-        for i in range(1, min(len(lines), 60)):
+        for i in range(1, min(len(lines), max_lines)):
             if lines[i].strip() == "---":
                 return i + 1
     return 0
+
+
+def last_content_line(lines: list[str], first: int, end: int, also_blank: tuple[str, ...] = ()) -> int:
+    """The 1-based last line of the block ``first..end`` (1-based) once trailing blank lines (and lines that are
+    one of ``also_blank``, e.g. a ``---`` rule) are dropped; never goes above ``first``."""
+    last = end
+    while last > first and (not lines[last - 1].strip() or lines[last - 1].strip() in also_blank):
+        last -= 1
+    return last
 
 
 def fence_mask(lines: list[str]) -> list[bool]:
