@@ -12,7 +12,6 @@ from agent.notes.markdown import (
     count_stars,
     fence_mask,
     heading,
-    last_content_line,
     strip_front_matter,
 )
 from agent.notes.model import RawQuestion
@@ -41,7 +40,7 @@ def _finish(card: RawQuestion, blocks: dict[str, list[str]], end: int, lines: li
         m = re.match(r"^[-*+]\s+(.*)$", line)  # top-level bullets only; nested "答:" lines are answers
         if m and not re.match(r"^\s*答\s*[:：]", m.group(1)):
             card.followups.append(clean_inline(m.group(1)))
-    card.lines = (card.lines[0], last_content_line(lines, card.lines[0], end, also_blank=("---",)))
+    card.end_at(lines, end, also_blank=("---",))
     return card
 
 

@@ -21,7 +21,6 @@ from agent.notes.markdown import (
     fence_mask,
     heading,
     is_question_like,
-    last_content_line,
     strip_front_matter,
 )
 from agent.notes.model import RawQuestion
@@ -70,8 +69,7 @@ def parse_generic(text: str, file: str) -> list[RawQuestion]:
         if current is None:
             return
         answer = "\n".join(body).strip()
-        last = last_content_line(lines, current.lines[0], end)
-        current.lines = (current.lines[0], last)
+        last = current.end_at(lines, end)
         prev = out[-1] if out else None
         if origin == "bold" and prev is not None and prev.section == current.section and _BACKREF.match(current.text):
             prev.followups.append(current.text)

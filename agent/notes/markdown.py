@@ -23,15 +23,6 @@ def strip_front_matter(lines: list[str], max_lines: int = 60) -> int:
     return 0
 
 
-def last_content_line(lines: list[str], first: int, end: int, also_blank: tuple[str, ...] = ()) -> int:
-    """The 1-based last line of the block ``first..end`` (1-based) once trailing blank lines (and lines that are
-    one of ``also_blank``, e.g. a ``---`` rule) are dropped; never goes above ``first``."""
-    last = end
-    while last > first and (not lines[last - 1].strip() or lines[last - 1].strip() in also_blank):
-        last -= 1
-    return last
-
-
 def fence_mask(lines: list[str]) -> list[bool]:
     """True for every line inside (or delimiting) a fenced code block."""
     mask: list[bool] = []

@@ -27,6 +27,15 @@ class RawQuestion:
     companies: list[str] = field(default_factory=list)
     kind_hint: str | None = None
 
+    def end_at(self, lines: list[str], end: int, also_blank: tuple[str, ...] = ()) -> int:
+        """Make the question's lines end at line ``end`` (1-based) of the note ``lines``, minus trailing blank
+        lines (and lines that are one of ``also_blank``, e.g. a ``---`` rule); returns the last line kept."""
+        first, last = self.lines[0], end
+        while last > first and (not lines[last - 1].strip() or lines[last - 1].strip() in also_blank):
+            last -= 1
+        self.lines = (first, max(first, last))
+        return self.lines[1]
+
 
 @dataclass
 class ParsedNote:

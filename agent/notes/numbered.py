@@ -5,14 +5,7 @@ from __future__ import annotations
 
 import re
 
-from agent.notes.markdown import (
-    clean_inline,
-    clean_section,
-    fence_mask,
-    heading,
-    last_content_line,
-    strip_front_matter,
-)
+from agent.notes.markdown import clean_inline, clean_section, fence_mask, heading, strip_front_matter
 from agent.notes.model import RawQuestion
 from agent.notes.points import split_points
 
@@ -47,7 +40,7 @@ def parse_numbered(text: str, file: str) -> list[RawQuestion]:
         answer = _ANSWER.sub("", answer, count=1).strip()
         current.answer = answer
         current.points = split_points(answer)
-        current.lines = (current.lines[0], max(current.lines[0], last_content_line(lines, current.lines[0], end)))
+        current.end_at(lines, end)
         out.append(current)
         current = None
         body.clear()

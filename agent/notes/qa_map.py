@@ -5,14 +5,7 @@ from __future__ import annotations
 
 import re
 
-from agent.notes.markdown import (
-    clean_inline,
-    clean_section,
-    fence_mask,
-    heading,
-    last_content_line,
-    strip_front_matter,
-)
+from agent.notes.markdown import clean_inline, clean_section, fence_mask, heading, strip_front_matter
 from agent.notes.model import RawQuestion
 from agent.notes.points import select_points, split_points
 
@@ -45,7 +38,7 @@ def parse_qa_map(text: str, file: str) -> list[RawQuestion]:
         current.answer = "\n".join(answer).strip()
         flat = "\n".join(re.sub(r"[；;]\s*", "；\n", a) for a in answer)
         current.points = select_points(split_points(flat, max_points=100))
-        current.lines = (current.lines[0], last_content_line(lines, current.lines[0], end))
+        current.end_at(lines, end)
         out.append(current)
         current = None
         answer.clear()
