@@ -58,17 +58,11 @@ def make_transcript(
         ),
         sources=[src],
     )
-    follow = Turn(
-        question_id="q-rlhf-1",
-        question="PPO 中 KL 惩罚起什么作用？",
-        category="RLHF 对齐",
-        difficulty=3,
-        kind="followup",
-        answer="防止策略偏离参考模型太远",
-        grade=_grade(6.0, [("PPO 中的 KL 惩罚", "防止策略偏离参考模型太远", "partial")]),
-        reflection=Reflection(attempts=2, verified=False, problems=["分数与要点不符"]),
-        sources=[src],
-    )
+    follow = main1.model_copy(update={  # a follow-up of the same question (id, category, difficulty, sources)
+        "question": "PPO 中 KL 惩罚起什么作用？", "kind": "followup", "answer": "防止策略偏离参考模型太远",
+        "grade": _grade(6.0, [("PPO 中的 KL 惩罚", "防止策略偏离参考模型太远", "partial")]),
+        "reflection": Reflection(attempts=2, verified=False, problems=["分数与要点不符"]),
+    })
     main2 = Turn(
         question_id="q-lora-1",
         question="LoRA 的原理是什么？",
