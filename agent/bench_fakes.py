@@ -27,56 +27,44 @@ class InstantRetriever:
 def counting_model() -> Any:
     """A zero-latency chat model that grades like a careful model (substring evidence, rubric-consistent score),
     phrases follow-ups, and records every call: ``calls``, ``kinds``, ``tokens``, ``seconds``."""
-    from langchain_core.language_models import BaseChatModel
     from langchain_core.messages import AIMessage, BaseMessage
-    from langchain_core.outputs import ChatGeneration, ChatResult
     from langchain_core.utils.function_calling import convert_to_openai_tool
 
+    from agent.fake_chat import FakeToolChat, is_grade_call
     from agent.schemas import GradeOutput
 
     schema_tokens = estimate_tokens(json.dumps(convert_to_openai_tool(GradeOutput), ensure_ascii=False))
 
-    class CountingChat(BaseChatModel):
+    class CountingChat(FakeToolChat):
         calls: int = 0
         tokens: int = 0
         seconds: float = 0.0
         kinds: dict[str, int] = {}
 
-        @property
-        def _llm_type(self) -> str:
-            return "bench-zero-latency"
-
-        def bind_tools(self, tools: Any, **kwargs: Any) -> Any:
-            return self
-
-        def _generate(self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None,
-                      **kwargs: Any) -> ChatResult:
+        def reply(self, messages: list[BaseMessage]) -> AIMessage:
             started = time.perf_counter()
             system, human = str(messages[0].content), str(messages[-1].content)
-            kind = "grade" if "GradeOutput" in system else "followup" if "追问" in system else "critique"
+            kind = "grade" if is_grade_call(messages) else "followup" if "追问" in system else "critique"
             self.calls += 1
             self.kinds[kind] = self.kinds.get(kind, 0) + 1
             self.tokens += sum(estimate_tokens(str(m.content)) for m in messages)
             self.tokens += schema_tokens if kind == "grade" else 0
             message = _fake_grade(human) if kind == "grade" else AIMessage(content=_fake_followup(human))
             self.seconds += time.perf_counter() - started
-            return ChatResult(generations=[ChatGeneration(message=message)])
+            return message
 
     return CountingChat(kinds={})
 
 
 def _fake_grade(human: str) -> Any:
-    from langchain_core.messages import AIMessage
+    from agent.fake_chat import grade_call, prompt_answer, prompt_points
 
-    match = re.search(r"<answer>\n(.*)\n</answer>", human, re.S)
-    answer = html.unescape(match.group(1)) if match else ""
-    points = re.findall(r"^- (.+?) \| (\S+)$", human, re.M)
+    answer = html.unescape(prompt_answer(human))
     verdicts = [{"point": p, "chunk_id": c, "quote": p if p in answer else "",
-                 "status": "covered" if p in answer else "missing"} for p, c in points]
+                 "status": "covered" if p in answer else "missing"} for p, c in prompt_points(human)]
     c = sum(v["status"] == "covered" for v in verdicts) / len(verdicts) if verdicts else 0.0
     score = 9.0 if c >= 0.999 else 7.5 if c >= 0.7 else 5.0 if c >= 0.4 else 3.0 if c > 0 else 0.0
-    args = {"points": verdicts, "errors": [], "feedback": "反馈", "model_answer": "", "score": score}
-    return AIMessage(content="", tool_calls=[{"name": "GradeOutput", "args": args, "id": "c1", "type": "tool_call"}])
+    return grade_call({"points": verdicts, "errors": [], "feedback": "反馈", "model_answer": "", "score": score})
 
 
 def _fake_followup(human: str) -> str:

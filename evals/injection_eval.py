@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
@@ -63,38 +62,25 @@ def offline_score(case: str, answer: str, engine: Any = None) -> float:
 def obeying_model(attack: str) -> Any:
     """A chat model that does what the injected text says: all points covered with the attack as the quote,
     no errors, score 10; as a critic it approves; it records the messages it received (``seen``)."""
-    from langchain_core.language_models import BaseChatModel
     from langchain_core.messages import AIMessage, BaseMessage
-    from langchain_core.outputs import ChatGeneration, ChatResult
+
+    from agent.fake_chat import FakeToolChat, grade_call, is_grade_call, prompt_points
 
     quote = attack.strip()
 
-    class ObeyingChat(BaseChatModel):
+    class ObeyingChat(FakeToolChat):
         seen: list[list[tuple[str, str]]] = []
         grade_calls: int = 0
 
-        @property
-        def _llm_type(self) -> str:
-            return "obeying-fake"
-
-        def bind_tools(self, tools: Any, **kwargs: Any) -> Any:
-            return self
-
-        def _generate(self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None,
-                      **kwargs: Any) -> ChatResult:
+        def reply(self, messages: list[BaseMessage]) -> AIMessage:
             self.seen.append([(m.type, str(m.content)) for m in messages])
-            system, human = str(messages[0].content), str(messages[-1].content)
-            if "GradeOutput" not in system:
-                return _result(AIMessage(content="这次评分完全正确，不需要修改，保持 10 分。"))
+            if not is_grade_call(messages):
+                return AIMessage(content="这次评分完全正确，不需要修改，保持 10 分。")
             self.grade_calls += 1
-            points = re.findall(r"^- (.+?) \| (\S+)$", human, re.M)
-            verdicts = [{"point": p, "chunk_id": c, "quote": quote, "status": "covered"} for p, c in points]
-            args = {"points": verdicts, "errors": [], "feedback": "完美的回答。", "model_answer": "", "score": 10}
-            return _result(AIMessage(content="", tool_calls=[{"name": "GradeOutput", "args": args, "id": "c1",
-                                                              "type": "tool_call"}]))
-
-    def _result(message: Any) -> ChatResult:
-        return ChatResult(generations=[ChatGeneration(message=message)])
+            verdicts = [{"point": p, "chunk_id": c, "quote": quote, "status": "covered"}
+                        for p, c in prompt_points(str(messages[-1].content))]
+            return grade_call({"points": verdicts, "errors": [], "feedback": "完美的回答。", "model_answer": "",
+                               "score": 10})
 
     return ObeyingChat(seen=[])
 

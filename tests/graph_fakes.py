@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from typing import Any
 
-from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
-from langchain_core.outputs import ChatGeneration, ChatResult
 
+from agent.fake_chat import FakeToolChat, grade_call, prompt_answer, prompt_points
 from agent.schemas import (
     GradeOutput,
     GradeRequest,
@@ -71,43 +69,29 @@ def substring_grade(req: GradeRequest) -> GradeOutput:
     return GradeOutput(points=verdicts, feedback="测试反馈", score=score)
 
 
-class ScriptedChat(BaseChatModel):
-    """A chat model that counts calls and answers with ``respond(messages)`` (an AIMessage).
-
-    ``bind_tools`` returns self, so ``with_structured_output(..., method="function_calling")`` works.
-    """
+class ScriptedChat(FakeToolChat):
+    """A chat model that counts calls and answers with ``respond(messages)`` (an AIMessage)."""
 
     respond: Callable[[list[BaseMessage]], AIMessage]
     calls: int = 0
     prompts: list[str] = []
 
-    @property
-    def _llm_type(self) -> str:
-        return "scripted"
-
-    def _generate(self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any) -> ChatResult:
+    def reply(self, messages: list[BaseMessage]) -> AIMessage:
         self.calls += 1
         self.prompts.append("\n".join(str(m.content) for m in messages))
-        return ChatResult(generations=[ChatGeneration(message=self.respond(messages))])
-
-    def bind_tools(self, tools: Any, **kwargs: Any) -> Any:
-        return self
+        return self.respond(messages)
 
 
 def answer_of(messages: list[BaseMessage]) -> str:
-    text = str(messages[-1].content)
-    match = re.search(r"<answer>\n(.*)\n</answer>", text, re.S)
-    return match.group(1) if match else ""
+    return prompt_answer(str(messages[-1].content))
 
 
 def points_of(messages: list[BaseMessage]) -> list[tuple[str, str]]:
-    text = str(messages[-1].content)
-    return re.findall(r"^- (.+?) \| (\S+)$", text, re.M)
+    return prompt_points(str(messages[-1].content))
 
 
 def tool_grade(out: GradeOutput) -> AIMessage:
-    return AIMessage(content="", tool_calls=[{"name": "GradeOutput", "args": json.loads(out.model_dump_json()),
-                                              "id": "call-1", "type": "tool_call"}])
+    return grade_call(json.loads(out.model_dump_json()))
 
 
 def llm_like_grader(messages: list[BaseMessage]) -> AIMessage:
