@@ -121,12 +121,33 @@ def combine(sig: Signals, cal: Calibration = CAL) -> np.ndarray:
     return np.where(sig.cross, cross, same).clip(0, 1)
 
 
+def _with_labels(question: str, points: list[str], span_texts: list[str], table: np.ndarray) -> np.ndarray:
+    """Chinese points: a short span (one sentence or clause, ≤ 80 chars) that names and explains the point's
+    distinctive label is at least "partial" (see :mod:`agent.grading.labels`)."""
+    from agent.grading import labels as lb
+
+    rows = [i for i, p in enumerate(points) if tx.is_cjk(p)]
+    if not rows:
+        return table
+    table = table.copy()
+    q_tokens = set(tx.content_tokens(question))
+    floor = CAL.thresholds(True)[0]
+    short = [j for j, t in enumerate(span_texts) if len(t) <= 80 and len(tx.sentence_spans(t)) == 1]
+    for i in rows:
+        terms = lb.label_terms(points[i], points[:i] + points[i + 1 :], q_tokens)
+        for j in short:
+            if table[i, j] < floor and lb.label_hit(terms, span_texts[j]):
+                table[i, j] = floor
+    return table
+
+
 def match_points(question: str, points: list[str], answer: str, spans: list[tuple[int, int]]) -> list[PointMatch]:
     """Best span per point (spans must be ``(start, end)`` ranges of ``answer``); shorter spans win ties."""
     if not spans or not points:
         return [PointMatch(p, None, 0.0, 0.0, 0.0, 0.0) for p in points]
-    sig = signals(question, points, [answer[s:e] for s, e in spans])
-    table = combine(sig)
+    span_texts = [answer[s:e] for s, e in spans]
+    sig = signals(question, points, span_texts)
+    table = _with_labels(question, points, span_texts, combine(sig))
     sentences = [answer[s:e] for s, e in tx.sentence_spans(answer) if (s, e) in set(spans)]
     out: list[PointMatch] = []
     for i, point in enumerate(points):

@@ -12,6 +12,7 @@ from functools import lru_cache
 
 _SENT_END = re.compile(r"[。！？!?\n]+|\.(?=\s|$)")
 _CLAUSE_END = re.compile(r"[，,：:；;]")
+_CLAUSE_END_ZH = re.compile(r"[，,；;、\n]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9+\-]*|\d+(?:\.\d+)?")
 _LIST_SEP = re.compile(r"[、,，/;；|\s]+")
@@ -97,11 +98,16 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 
 
 def candidate_spans(text: str, max_whole: int = 400) -> list[tuple[int, int]]:
-    """Spans a reference point may be matched against: sentences, clauses of long sentences, the whole answer."""
+    """Spans a reference point may be matched against: sentences, clauses (every clause of a Chinese sentence,
+    split on ，；、; clauses of long English sentences), the whole answer."""
     sents = sentence_spans(text)
     spans = list(sents)
     for s, e in sents:
-        if e - s > 40:
+        if is_cjk(text[s:e]):  # every clause of a Chinese sentence: concise answers pack one idea per clause
+            clauses = _pieces(text, s, e, _CLAUSE_END_ZH)
+            if len(clauses) > 1:
+                spans.extend(c for c in clauses if c[1] - c[0] >= 4 and content_tokens(text[c[0] : c[1]]))
+        elif e - s > 40:
             clauses = _pieces(text, s, e, _CLAUSE_END)
             if len(clauses) > 1:
                 spans.extend(c for c in clauses if c[1] - c[0] >= 10 and len(content_tokens(text[c[0] : c[1]])) >= 2)
