@@ -16,6 +16,7 @@ from typing import Any
 from agent.errors import UsageError
 from agent.personas import PERSONAS, offline_answer
 from agent.schemas import Question, Transcript
+from agent.taxonomy import display_name
 
 AnswerFn = Callable[[str, Question, "str | None", int], str]
 
@@ -134,7 +135,7 @@ def print_transcript(console: Any, persona: str, transcript: Transcript) -> None
 
     console.rule(f"[bold]{persona}[/] · 会话 {transcript.session_id}")
     for turn in transcript.turns:
-        label = "追问" if turn.kind == "followup" else f"题目（{turn.category}）"
+        label = "追问" if turn.kind == "followup" else f"题目（{display_name(turn.category)}）"
         console.print(f"[bold cyan]{label}:[/] {escape(turn.question)}", highlight=False)
         console.print(f"[bold]回答:[/] {escape(turn.answer) or '（空）'}", highlight=False)
         if turn.grade is not None:
