@@ -207,7 +207,7 @@ def _list_cards(cards: list[dict[str, Any]], as_json: bool) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from agent.report.data import category_label
+    from agent.taxonomy import display_name
 
     console = Console()
     if not cards:
@@ -219,7 +219,7 @@ def _list_cards(cards: list[dict[str, Any]], as_json: bool) -> None:
     for c in cards:
         history = " ".join(h["rating"] for h in c["rating_history"])
         score = "—" if c["last_score"] is None else f"{c['last_score']:g}"
-        table.add_row(_short(c["due"]), c["question"][:40], category_label(c["category"]), score, history)
+        table.add_row(_short(c["due"]), c["question"][:40], display_name(c["category"]), score, history)
     console.print(table)
 
 
@@ -239,7 +239,8 @@ def _show_history(data: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from agent.report.data import category_label, mode_label
+    from agent.report.data import mode_label
+    from agent.taxonomy import display_name
 
     console = Console()
     if not data["sessions"]:
@@ -259,7 +260,7 @@ def _show_history(data: dict[str, Any]) -> None:
     for c in data["categories"]:
         delta = c["trend"]
         arrow = "[green]↑" if delta > 0 else "[red]↓" if delta < 0 else "[dim]→"
-        cats.add_row(category_label(c["category"]), f"{c['average']:g}", str(c["sessions"]),
+        cats.add_row(display_name(c["category"]), f"{c['average']:g}", str(c["sessions"]),
                      f"[cyan]{c['sparkline']}[/]", f"{arrow} {delta:+g}[/]")
     console.print(cats)
     if data["skipped"]:

@@ -6,20 +6,12 @@ import re
 from dataclasses import dataclass, field
 
 from agent.schemas import QuestionSummary, Source, Summary, Transcript, Turn
+from agent.taxonomy import display_name
 
 _CHUNK_ID = re.compile(r"^(?P<file>.+):(?P<a>\d+)-(?P<b>\d+):[0-9a-f]+$")
 
 STATUS_LABEL = {"covered": "已覆盖", "partial": "部分覆盖", "missing": "未覆盖"}
 MODE_LABEL = {"interview": "面试", "drill": "专项练习", "simulate": "模拟", "review": "复习"}
-
-
-def category_label(slug: str) -> str:
-    """The taxonomy's Chinese display name of a category slug (the slug itself when unknown)."""
-    try:
-        from agent.taxonomy import display_name
-    except ImportError:
-        return slug
-    return display_name(slug)
 
 
 def mode_label(mode: str) -> str:
@@ -89,8 +81,8 @@ def _computed_summary(transcript: Transcript) -> Summary:
         overall=overall,
         questions=questions,
         by_category=averages,
-        strongest=[category_label(c) for c in ranked[half:][::-1][:3]],
-        weakest=[category_label(c) for c in ranked[:half][:3]],
+        strongest=[display_name(c) for c in ranked[half:][::-1][:3]],
+        weakest=[display_name(c) for c in ranked[:half][:3]],
     )
 
 

@@ -13,7 +13,6 @@ from string import Template
 from agent.report.data import (
     STATUS_LABEL,
     QuestionGroup,
-    category_label,
     group_turns,
     mode_label,
     point_source,
@@ -22,6 +21,7 @@ from agent.report.data import (
     turn_quotes,
 )
 from agent.schemas import Transcript, Turn
+from agent.taxonomy import display_name
 
 
 def _template() -> Template:
@@ -60,7 +60,7 @@ def bar_chart(by_category: dict[str, float]) -> str:
         y = 10 + i * row_h
         w = max(2.0, bar_w * max(0.0, min(avg, 10.0)) / 10)
         rows.append(
-            f'<text x="{label_w - 10}" y="{y + 19}" text-anchor="end" font-size="14" fill="#1f2933">{escape(category_label(cat))}</text>'
+            f'<text x="{label_w - 10}" y="{y + 19}" text-anchor="end" font-size="14" fill="#1f2933">{escape(display_name(cat))}</text>'
             f'<rect x="{label_w}" y="{y + 4}" width="{bar_w}" height="20" rx="4" fill="#eef0f3"/>'
             f'<rect x="{label_w}" y="{y + 4}" width="{w:.1f}" height="20" rx="4" fill="{_BAR_COLOR[_band(avg)]}"/>'
             f'<text x="{label_w + w + 8:.1f}" y="{y + 19}" font-size="13" fill="#1f2933">{avg:g}</text>'
@@ -130,7 +130,7 @@ def _group(index: int, group: QuestionGroup) -> str:
     body = [
         f'<section class="card turn" id="q{index}">{badge}',
         f"<h3>{index}. {escape(main.question)}</h3>",
-        f'<div class="meta"><span class="tag">{escape(category_label(main.category))}</span>难度 {"★" * main.difficulty}{"☆" * (3 - main.difficulty)} · '
+        f'<div class="meta"><span class="tag">{escape(display_name(main.category))}</span>难度 {"★" * main.difficulty}{"☆" * (3 - main.difficulty)} · '
         f"<code>{escape(main.question_id)}</code>{' · 出处：' + escape(where) if where else ''}</div>",
         _turn(main, "回答"),
     ]

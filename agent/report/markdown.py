@@ -5,7 +5,6 @@ from __future__ import annotations
 from agent.report.data import (
     STATUS_LABEL,
     QuestionGroup,
-    category_label,
     group_turns,
     mode_label,
     point_source,
@@ -13,6 +12,7 @@ from agent.report.data import (
     summarize,
 )
 from agent.schemas import Transcript, Turn
+from agent.taxonomy import display_name
 
 _ICON = {"covered": "✅", "partial": "🟡", "missing": "❌"}
 
@@ -60,7 +60,7 @@ def _turn(turn: Turn, title: str) -> list[str]:
 
 def _group(index: int, group: QuestionGroup) -> list[str]:
     main = group.main
-    out = [f"### {index}. [{category_label(main.category)}] {main.question}", ""]
+    out = [f"### {index}. [{display_name(main.category)}] {main.question}", ""]
     out.append(f"- 题目 id：`{main.question_id}` · 难度 {'⭐' * main.difficulty} · 最终得分 **{_fmt(group.score)}**")
     if main.sources:
         out.append(f"- 出处：{sources_label(main.sources)}")
@@ -86,7 +86,7 @@ def render_markdown(transcript: Transcript) -> str:
         "",
         "| 分类 | 平均分 |",
         "|---|---|",
-        *[f"| {category_label(cat)} | {avg:g} |" for cat, avg in sorted(summary.by_category.items(), key=lambda kv: kv[1])],
+        *[f"| {display_name(cat)} | {avg:g} |" for cat, avg in sorted(summary.by_category.items(), key=lambda kv: kv[1])],
         "",
     ]
     if summary.strongest or summary.weakest:
