@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from agent import config
+from agent.drill import RETRY_SUFFIX
 from agent.errors import StoreError
 from agent.schemas import Grade, Question
 
@@ -69,7 +70,6 @@ CREATE TABLE IF NOT EXISTS reviews (
 CREATE INDEX IF NOT EXISTS reviews_card ON reviews(card_id, reviewed_at);
 """
 
-RETRY_SUFFIX = "#retry"  # same as agent.drill.RETRY_SUFFIX
 RATING_NAMES = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
 _STATUS_RATING = {"missing": 1, "partial": 2, "covered": 3}
 
