@@ -226,10 +226,7 @@ def due_cards(now: datetime | None = None, limit: int | None = None) -> list[dic
 
 def due_question_ids(now: datetime | None = None, limit: int | None = None) -> list[str]:
     """Questions with at least one due card (question or point), ordered by their oldest due card."""
-    ordered: list[str] = []
-    for card in due_cards(now):
-        if card["question_id"] not in ordered:
-            ordered.append(card["question_id"])
+    ordered = list(dict.fromkeys(card["question_id"] for card in due_cards(now)))
     return ordered[:limit] if limit is not None else ordered
 
 
