@@ -145,10 +145,10 @@ def run_session(
             interrupts = values.get("__interrupt__")
             if not interrupts:
                 break
-            write_transcript_dirs(_transcript(graph, config, engine), session_id, out)
+            write_transcript_dirs(_transcript(graph.get_state(config).values, engine), session_id, out)
             pending = _next_input(answers, interrupts[0].value)
         final = graph.get_state(config)
-        transcript = _transcript(graph, config, engine)
+        transcript = _transcript(final.values, engine)
         status = "paused" if final.next else "finished"
         paths = write_transcript_dirs(transcript, session_id, out)
         if status == "finished" and observer.on_finish:
@@ -187,10 +187,10 @@ def _maybe_checkpointer(checkpointer: Any) -> Iterator[Any]:
             yield saver
 
 
-def _transcript(graph: Any, config: dict[str, Any], engine: Any) -> Transcript:
+def _transcript(values: Any, engine: Any) -> Transcript:
     from agent.transcript import build_transcript
 
-    return build_transcript(dict(graph.get_state(config).values), engine.info())
+    return build_transcript(dict(values), engine.info())
 
 
 def write_transcript_dirs(transcript: Transcript, session_id: str, out: Path | None) -> list[Path]:
