@@ -72,12 +72,8 @@ def _retrieved_ids(retriever: Any, topic: str, k: int) -> list[str]:
     ``QuestionHit``s, dicts or objects with an ``id`` / ``question_id``)."""
     if retriever is None or not hasattr(retriever, "search_questions"):
         return []
-    hits = retriever.search_questions(topic, k)
-    hits = getattr(hits, "hits", hits) or []
     ids = []
-    for hit in hits:
-        if isinstance(hit, tuple):
-            hit = hit[0]
+    for hit in retriever.search_questions(topic, k):
         if isinstance(hit, dict):
             value = hit.get("id") or hit.get("question_id")
         else:
