@@ -15,7 +15,7 @@ from typing import Any
 from agent.schemas import EngineInfo, QuestionSummary, StudyItem, Summary, Transcript, Turn
 
 TOP_POINTS = 5
-_RANK = {"missing": 0, "partial": 1, "covered": 2}
+STATUS_RANK = {"missing": 0, "partial": 1, "covered": 2}  # a point verdict's status, worst first
 
 
 def build_summary(turns: list[dict[str, Any]], results: list[dict[str, Any]]) -> Summary:
@@ -29,11 +29,11 @@ def build_summary(turns: list[dict[str, Any]], results: list[dict[str, Any]]) ->
         turn = Turn.model_validate(raw)
         for v in turn.grade.points if turn.grade else []:
             key = (turn.question_id, v.point)
-            if key not in best or _RANK[v.status] > _RANK[best[key]]:
+            if key not in best or STATUS_RANK[v.status] > STATUS_RANK[best[key]]:
                 best[key] = v.status
             where.setdefault(key, turn)
     strongest = [p for (_, p), s in best.items() if s == "covered"][:TOP_POINTS]
-    open_points = sorted((k for k, s in best.items() if s != "covered"), key=lambda k: _RANK[best[k]])
+    open_points = sorted((k for k, s in best.items() if s != "covered"), key=lambda k: STATUS_RANK[best[k]])
     study = []
     for qid, point in open_points:
         source = where[(qid, point)].sources[0] if where[(qid, point)].sources else None

@@ -22,10 +22,10 @@ from agent.nodes.references import bank_points
 from agent.schemas import Grade, PointVerdict, Question, QuestionSummary, Reflection, RefPoint, Turn
 from agent.select import DEFAULT_DIFFICULTY, adapt_difficulty, choose_next
 from agent.state import State
+from agent.transcript import STATUS_RANK
 
 log = logging.getLogger(__name__)
 SKIP_WORDS = {"/skip", "/跳过"}
-_RANK = {"missing": 0, "partial": 1, "covered": 2}
 
 
 def select(state: State, runtime: Runtime[Context]) -> Command[Literal["ask", "report"]]:
@@ -174,7 +174,7 @@ def follow_up(state: State, runtime: Runtime[Context]) -> Command[Literal["ask",
 def merge_status(previous: dict[str, str], verdicts: list[PointVerdict]) -> dict[str, str]:
     merged = dict(previous)
     for v in verdicts:
-        if _RANK[v.status] >= _RANK.get(merged.get(v.point, "missing"), 0):
+        if STATUS_RANK[v.status] >= STATUS_RANK.get(merged.get(v.point, "missing"), 0):
             merged[v.point] = v.status
     return merged
 
