@@ -88,18 +88,13 @@ def local_bank_path() -> Path:
     return config.home() / "bank.jsonl"
 
 
-def _build_bank(roots: list[Path], files: list[_NoteFile], report: IngestReport) -> list[Question] | None:
-    """Build and write the bank; None when the bank module is not available yet."""
-    try:
-        from agent.bank import build_bank, write_bank
-    except ModuleNotFoundError as exc:
-        if exc.name != "agent.bank":
-            raise
-        report.warnings.append("题库模块尚未安装，本次只建立检索库")
-        return None
+def _build_bank(roots: list[Path], files: list[_NoteFile], report: IngestReport) -> list[Question]:
+    """Build and write the bank (:func:`local_bank_path`)."""
+    from agent.bank import build_bank, write_bank
+
     built = build_bank(roots)  # same roots as ours, so provenance names match our chunk sources
-    questions = list(built.questions)
-    warnings = [str(w) for w in getattr(built, "warnings", [])]
+    questions = built.questions
+    warnings = built.warnings
     report.warnings.extend(warnings)
     named = {s.file for q in questions for s in q.sources}
     empty = [f.source for f in files if f.source not in named and not any(f.source in w for w in warnings)]
