@@ -27,13 +27,7 @@ def _register() -> None:
     import importlib
 
     for name in ("cli_store", "cli_bank", "cli_interview", "cli_eval", "cli_practice", "cli_bench"):
-        try:
-            module = importlib.import_module(f"agent.{name}")
-        except ModuleNotFoundError as exc:  # an area not built yet
-            if exc.name != f"agent.{name}":
-                raise
-            continue
-        module.register(app)
+        importlib.import_module(f"agent.{name}").register(app)
 
 
 _register()
