@@ -101,16 +101,6 @@ def tokens(text: str) -> frozenset[str]:
     return frozenset(out)
 
 
-def similarity(a: str, b: str) -> float:
-    """Jaccard similarity of the two questions' content tokens (1.0 for identical normalised text)."""
-    if normalize(a) == normalize(b):
-        return 1.0
-    ta, tb = tokens(a), tokens(b)
-    if not ta or not tb:
-        return 0.0
-    return len(ta & tb) / len(ta | tb)
-
-
 def is_duplicate(a: str, b: str) -> bool:
     """The merge rule (see module docstring)."""
     if normalize(a) == normalize(b):
