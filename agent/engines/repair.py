@@ -11,11 +11,11 @@ from agent.grading.rubric import score_bounds
 from agent.schemas import GradeOutput, GradeRequest, PointVerdict
 
 
-def repair_grade(req: GradeRequest, grade: GradeOutput, retrieved_ids: set[str] | None = None) -> GradeOutput:
+def repair_grade(req: GradeRequest, grade: GradeOutput) -> GradeOutput:
     answer = req.answer
     empty = not answer.strip()
     by_point = {p.point: p.chunk_id for p in req.reference_points}
-    known = set(by_point.values()) | (retrieved_ids or set())
+    known = set(by_point.values())
     points: list[PointVerdict] = []
     for v in grade.points:
         quote, status = v.quote, v.status
