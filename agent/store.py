@@ -100,7 +100,8 @@ def exists() -> bool:
     return store is not None and store.chunks.count() > 0
 
 
-def _collection(client: Any, name: str, ef: Any, embedder: str, names: set[str], create: bool) -> Any:
+def _collection(client: Any, name: str, ef: Any, embedder: str, names: set[str]) -> Any:
+    """Open collection ``name`` (checking the embedder that built it), or create it."""
     if name in names:
         try:
             found = client.get_collection(name)  # read metadata only; never used to embed
@@ -116,8 +117,6 @@ def _collection(client: Any, name: str, ef: Any, embedder: str, names: set[str],
             return client.get_collection(name, embedding_function=ef)
         except ValueError as exc:
             raise StoreError(f"知识库嵌入函数不匹配（{_short(exc)}）；{REBUILD_HINT}") from None
-    if not create:
-        return None
     return client.create_collection(
         name, embedding_function=ef, metadata={"embedder": embedder}, configuration={"hnsw": {"space": "cosine"}}
     )
@@ -131,7 +130,7 @@ def open_store(create: bool = True) -> Store | None:
     names = _existing_names(client)
     if not create and CHUNKS not in names:
         return None
-    cols = [_collection(client, n, ef, embedder, names, create=True) for n in (CHUNKS, QUESTIONS, FILES)]
+    cols = [_collection(client, n, ef, embedder, names) for n in (CHUNKS, QUESTIONS, FILES)]
     return Store(client, ef, embedder, cols[0], cols[1], cols[2], location())
 
 
