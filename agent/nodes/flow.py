@@ -60,10 +60,8 @@ def _preset(ctx: Context, state: State) -> tuple[Any, list[str]]:
     bank = ctx.get_bank()
     preset = list(ctx.question_ids)
     if ctx.mode == "drill" and preset:
-        try:
-            from agent.drill import drill_selection
-        except ImportError:
-            return bank, preset
+        from agent.drill import drill_selection
+
         preset, bank = drill_selection(preset, state.get("turns", []), bank)
     return bank, preset
 
@@ -78,10 +76,8 @@ def planned_total(ctx: Context, state: State) -> int:
 def _focus_weights(ctx: Context, bank: Any) -> dict[str, float] | None:
     if ctx.focus != "weak":
         return None
-    try:
-        from agent.review import weak_weights
-    except ImportError:
-        return None
+    from agent.review import weak_weights
+
     return weak_weights(bank)
 
 
@@ -191,10 +187,8 @@ def final_score(scores: list[float]) -> float:
 def _record_review(state: State, question: Question, main_grade: Grade | None, status: dict[str, str],
                    final: float) -> None:
     """Update the FSRS cards in the same step that finalizes the question (idempotent per turn key)."""
-    try:
-        from agent.review import record_grade
-    except ImportError:  # the review module is optional
-        return
+    from agent.review import record_grade
+
     if main_grade is None:
         main_grade = _main_grade(state, question.id)
     points = [PointVerdict(point=p, chunk_id="", quote="", status=s) for p, s in status.items()]  # type: ignore[arg-type]
