@@ -124,12 +124,8 @@ def _read_answers(path: Path | None) -> list[str] | None:
 
 
 def load_bank_or_fail() -> list[Any]:
-    try:
-        from agent.bank import load_bank  # type: ignore[import-not-found,unused-ignore]
-    except ModuleNotFoundError as exc:
-        if exc.name != "agent.bank":
-            raise
-        raise MockintError("题库模块尚未就绪（agent.bank 缺失）") from None
+    from agent.bank import load_bank
+
     bank = list(load_bank())
     if not bank:
         raise MockintError("题库为空", hint="先用 mockint ingest 导入笔记")
@@ -138,11 +134,12 @@ def load_bank_or_fail() -> list[Any]:
 
 def resolve_categories(requested: list[str], bank: list[Any]) -> list[str]:
     """Map user category names (aliases allowed) to the bank's categories; unknown → UsageError listing all."""
+    from agent.taxonomy import resolve_category
+
     valid = sorted({q.category for q in bank})
-    resolver = _category_resolver()
     resolved: list[str] = []
     for name in requested:
-        slug = resolver(name) if resolver is not None else None
+        slug = resolve_category(name)
         slug = slug if slug in valid else (name if name in valid else None)
         if slug is None:
             raise UsageError(f"未知的分类: {name}", hint="可选分类: " + "、".join(valid))
@@ -151,22 +148,10 @@ def resolve_categories(requested: list[str], bank: list[Any]) -> list[str]:
     return resolved
 
 
-def _category_resolver() -> Any:
-    try:
-        from agent.taxonomy import resolve_category  # type: ignore[import-not-found,unused-ignore]
-    except ModuleNotFoundError:
-        return None
-    return resolve_category
-
-
 def ensure_store_quietly() -> None:
     """Build the knowledge store on first use (a notice on stderr), so retrieval works in the session."""
-    try:
-        from agent.ingest import ensure_store
-    except ModuleNotFoundError as exc:
-        if exc.name != "agent.ingest":
-            raise
-        return
+    from agent.ingest import ensure_store
+
     ensure_store(notify=lambda msg: print(msg, file=sys.stderr), show_progress=sys.stderr.isatty())
 
 
