@@ -16,7 +16,7 @@ import re
 from agent.grading import text as tx
 from agent.grading.features import relevance
 from agent.grading.feedback import EMPTY_NOTE, INJECTION_NOTE, feedback_text
-from agent.grading.rubric import RUBRIC_CHUNK_PREFIX, score_bounds
+from agent.grading.rubric import RUBRIC_CHUNK_PREFIX, coverage, score_bounds
 from agent.schemas import GradeOutput, GradeRequest, PointVerdict, Status
 
 STAR_POINTS: tuple[tuple[str, str, str], ...] = (
@@ -97,11 +97,10 @@ def _grade_star(req: GradeRequest, spans: list[tuple[int, int]], texts: list[str
         verdicts.append(PointVerdict(point=point, chunk_id=chunk_id, quote=quote, status=status))
     if not texts:
         return GradeOutput(points=verdicts, feedback=feedback_text(verdicts, [], notes or [EMPTY_NOTE]), score=0.0)
-    lo, hi = score_bounds(GradeOutput(points=verdicts, score=0.0))
-    coverage = sum(1.0 if v.status == "covered" else 0.5 if v.status == "partial" else 0.0 for v in verdicts)
-    coverage /= len(verdicts)
+    graded = GradeOutput(points=verdicts, score=0.0)
+    lo, hi = score_bounds(graded)
     rel = _relevance(req, texts)
-    raw = 10.0 * coverage * min(1.0, 0.4 + rel) * min(1.0, 0.5 + _substance(texts))
+    raw = 10.0 * coverage(graded) * min(1.0, 0.4 + rel) * min(1.0, 0.5 + _substance(texts))
     score = round(min(hi, max(lo if rel >= 0.35 else 0.0, raw)), 1)
     model = "按 STAR 组织：" + "；".join(v.point for v in verdicts) + "。"
     return GradeOutput(points=verdicts, feedback=feedback_text(verdicts, [], notes), model_answer=model, score=score)
