@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 
+from agent.grading.text import is_injection
 from agent.schemas import GradeOutput, GradeRequest
 
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
@@ -62,11 +63,7 @@ def is_meta_text(text: str, point: str = "") -> bool:
     in_point = point.lower()
     if any(m.group(0).lower() not in in_point for m in _META.finditer(text)):
         return True
-    try:
-        from agent.grading.text import is_injection
-    except ImportError:  # the offline grader's detector is optional here
-        return False
-    return bool(is_injection(text))
+    return is_injection(text)
 
 
 def supports(quote: str, point: str) -> bool:
