@@ -58,8 +58,8 @@ def retrieve_cmd(
     from agent.ingest import ensure_store
     from agent.retrieval import get_retriever
 
-    ensure_store(notify=_stderr_notice, show_progress=not as_json)
-    result = get_retriever().search(query, k=k)
+    store = ensure_store(notify=_stderr_notice, show_progress=not as_json)
+    result = get_retriever(store).search(query, k=k)  # the store ensure_store opened, not a second open
     if as_json:
         print(json.dumps([h.model_dump(include={"chunk_id", "source", "section", "text", "score"}) for h in result.hits],
                          ensure_ascii=False))
