@@ -8,7 +8,7 @@ engine) may be injected (tests, drill/review); when left ``None`` they are built
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -64,10 +64,9 @@ class Context:
 
     @classmethod
     def from_settings(cls, settings: dict[str, Any], **deps: Any) -> Context:
-        known = {f.name for f in fields(cls)}
         kwargs: dict[str, Any] = {}
         for name, value in settings.items():
-            if name in known and name in _SETTING_NAMES:
+            if name in _SETTING_NAMES:
                 kwargs[name] = tuple(value) if isinstance(value, list) else value
         kwargs.update({k: v for k, v in deps.items() if v is not None})
         return cls(**kwargs)
@@ -85,14 +84,14 @@ class Context:
 
 @lru_cache(maxsize=1)
 def _default_bank() -> list[Question]:
-    from agent.bank import load_bank  # type: ignore[import-not-found,unused-ignore]
+    from agent.bank import load_bank
 
     return list(load_bank())
 
 
 @lru_cache(maxsize=1)
 def _default_retriever() -> Any:
-    from agent.retrieval import get_retriever  # type: ignore[import-not-found,unused-ignore]
+    from agent.retrieval import get_retriever
 
     return get_retriever()
 

@@ -23,9 +23,9 @@ FOLLOWUP_PARTIAL = (
 
 
 def _default_grader() -> Grader:
-    from agent.grading.offline import grade_offline  # type: ignore[import-not-found,unused-ignore]
+    from agent.grading.offline import grade_offline
 
-    return grade_offline  # type: ignore[no-any-return]
+    return grade_offline
 
 
 class OfflineEngine:
