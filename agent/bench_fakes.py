@@ -1,6 +1,7 @@
-"""Zero-latency fakes for the benchmark's overhead section: a counting chat model, an instant retriever and a
-synthetic bank. The model grades like a careful model (substring evidence, rubric-consistent score) and phrases
-follow-ups, so the happy path is measured: no critic calls, at most one follow-up phrasing per answer."""
+"""Zero-latency fakes for the benchmark's overhead section: a counting chat model and a synthetic bank (the
+retriever is :class:`agent.simulate.NullRetriever`). The model grades like a careful model (substring evidence,
+rubric-consistent score) and phrases follow-ups, so the happy path is measured: no critic calls, at most one
+follow-up phrasing per answer."""
 
 from __future__ import annotations
 
@@ -11,17 +12,6 @@ import time
 from typing import Any
 
 from agent.bench_measure import estimate_tokens
-
-
-class InstantRetriever:
-    """Answers every query at once with "nothing relevant" (the bank's own points are the references)."""
-
-    seconds = 0.0
-
-    def search(self, query: str, k: int) -> Any:
-        from types import SimpleNamespace
-
-        return SimpleNamespace(hits=[], relevant=False, best_score=0.0)
 
 
 def counting_model() -> Any:

@@ -20,13 +20,14 @@ DATASET = PROJECT_ROOT / "evals" / "datasets" / "retrieval.jsonl"
 
 
 def bench_overhead(n_questions: int) -> dict[str, Any]:
-    from agent.bench_fakes import InstantRetriever, counting_model, synthetic_bank
+    from agent.bench_fakes import counting_model, synthetic_bank
     from agent.context import Context
     from agent.engines.llm import LLMEngine
+    from agent.simulate import NullRetriever
 
     bank = synthetic_bank(n_questions)
     model = counting_model()
-    ctx = Context(engine_kind="llm", n_questions=n_questions, bank=bank, retriever=InstantRetriever(),
+    ctx = Context(engine_kind="llm", n_questions=n_questions, bank=bank, retriever=NullRetriever(),
                   engine=LLMEngine(model, model_name="zero-latency-fake"))
     points = {q.id: q.reference_points for q in bank}
 
