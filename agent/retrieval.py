@@ -105,6 +105,7 @@ class Retriever:
         self._metas: list[dict[str, Any]] = []
         self._tokens: list[set[str]] = []
         self._idf: dict[str, float] = {}
+        self._idf_max = 1.0  # the weight of a query token no chunk contains
 
     def _lexical_index(self) -> Any:
         with self._lock:
@@ -122,6 +123,7 @@ class Retriever:
                     for t in toks:
                         df[t] = df.get(t, 0) + 1
                 self._idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
+                self._idf_max = max(self._idf.values(), default=1.0)
                 self._bm25 = BM25Okapi(tokenized)
             return self._bm25
 
@@ -129,8 +131,7 @@ class Retriever:
         """IDF-weighted share of the query tokens present in chunk ``index`` (unknown tokens weigh the max)."""
         if not q_tokens:
             return 0.0
-        default = max(self._idf.values(), default=1.0)
-        weights = {t: self._idf.get(t, default) for t in set(q_tokens)}
+        weights = {t: self._idf.get(t, self._idf_max) for t in set(q_tokens)}
         total = sum(weights.values())
         return sum(w for t, w in weights.items() if t in self._tokens[index]) / total if total else 0.0
 
