@@ -112,6 +112,7 @@ def run_session(
 ) -> SessionResult:
     """Start a new session (or continue ``session_id`` if it exists) and drive it until it ends or pauses."""
     from agent.graph import build_graph
+    from agent.nodes.common import now_iso
 
     observer = observer or Observer()
     with _maybe_checkpointer(checkpointer) as saver:
@@ -129,7 +130,7 @@ def run_session(
         seen = len(snapshot.values.get("turns", [])) if snapshot.values else 0
         pending: Any
         if not snapshot.values:
-            pending = {"session_id": session_id, "settings": ctx.settings(), "started_at": _now(),
+            pending = {"session_id": session_id, "settings": ctx.settings(), "started_at": now_iso(),
                        "seed": seed if seed is not None else secrets.randbits(31), "turns": [], "results": []}
         elif snapshot.interrupts:
             pending = _next_input(answers, snapshot.interrupts[0].value)
@@ -198,10 +199,6 @@ def write_transcript_dirs(transcript: Transcript, session_id: str, out: Path | N
 
     dirs = [transcripts_dir() / session_id] + ([out] if out else [])
     return write_transcript(transcript, *dirs)
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 # ---------------------------------------------------------------- listing
