@@ -32,6 +32,7 @@ from ladder_english import ENGLISH_ANSWERS  # noqa: E402
 
 from agent import personas as pa  # noqa: E402
 from agent.schemas import Question  # noqa: E402
+from agent.simulate import eligible_questions  # noqa: E402
 
 BANDS = {
     "complete": (8.0, 10.0), "partial": (2.5, 7.5), "error": (0.0, 5.0), "off_topic": (0.0, 2.0),
@@ -42,11 +43,6 @@ BANDS = {
 
 def _key(qid: str) -> str:
     return hashlib.sha256(qid.encode("utf-8")).hexdigest()
-
-
-def select_questions(bank: list[Question], n: int) -> list[Question]:
-    eligible = [q for q in bank if q.kind == "knowledge" and len(q.reference_points) >= 2]
-    return sorted(eligible, key=lambda q: _key(q.id))[:n]
 
 
 def _row(q: Question, kind: str, answer: str, **extra: object) -> dict:
@@ -66,7 +62,7 @@ def _other(q: Question, chosen: list[Question]) -> Question:
 
 
 def ladder_rows(bank: list[Question], n: int) -> list[dict]:
-    chosen = select_questions(bank, n)
+    chosen = eligible_questions(bank)[:n]
     rows: list[dict] = []
     for i, q in enumerate(chosen):
         pts = q.reference_points
