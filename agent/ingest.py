@@ -214,8 +214,8 @@ def ingest(paths: list[Path] | None = None, rebuild: bool = False, show_progress
     report = IngestReport()
     roots = list(paths) if paths else [config.default_sources_dir()]
     files = collect_files(roots)
-    for f in files:  # decoding errors (binary, unknown encoding) surface before anything is written
-        read_note_text(f.path)
+    # decoding errors (binary, unknown encoding) surface before anything is written
+    texts = {f.source: read_note_text(f.path) for f in files}
     if rebuild:
         store_mod.wipe()
     store = store_mod.open_store(create=True)
@@ -237,7 +237,7 @@ def ingest(paths: list[Path] | None = None, rebuild: bool = False, show_progress
     questions = None
     if todo or report.removed or bank_meta.get("signature") != signature or not local_bank_path().exists():
         questions = _build_bank(roots, files, report)
-    chunked = {f.source: chunk_note(read_note_text(f.path), f.source) for f in todo}
+    chunked = {f.source: chunk_note(texts[f.source], f.source) for f in todo}
     total = sum(len(c) for c in chunked.values()) + (len(questions) if questions else 0)
     with _Progress(show_progress).run(total) as progress:
         for f in todo:
