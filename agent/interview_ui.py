@@ -81,6 +81,8 @@ class InteractiveAnswers:
         self.read_line = read_line or console.input
 
     def __call__(self, payload: dict[str, Any]) -> str | None:
+        from agent.nodes.common import SKIP_WORDS
+
         show_question(self.console, payload)
         self.console.print("[dim]输入回答，空行结束；/skip 跳过本题，/quit 保存并退出[/]")
         lines: list[str] = []
@@ -92,7 +94,7 @@ class InteractiveAnswers:
             command = line.strip().lower()
             if not lines and command in QUIT_WORDS:
                 return None
-            if not lines and command in {"/skip", "/跳过"}:
+            if not lines and command in SKIP_WORDS:
                 return "/skip"
             if not line.strip():
                 if lines:

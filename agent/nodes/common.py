@@ -7,6 +7,8 @@ from typing import Any
 
 from agent.schemas import Question
 
+SKIP_WORDS = {"/skip", "/跳过"}  # an answer that skips the question (or follow-up)
+
 
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")

@@ -17,7 +17,7 @@ from langgraph.types import Command, interrupt
 from agent.context import Context
 from agent.engines.base import plan_follow_up
 from agent.grading.rubric import RUBRIC_VERSION
-from agent.nodes.common import clean_answer, current_question, now_iso
+from agent.nodes.common import SKIP_WORDS, clean_answer, current_question, now_iso
 from agent.nodes.references import bank_points
 from agent.schemas import Grade, PointVerdict, Question, QuestionSummary, Reflection, RefPoint, Turn
 from agent.select import DEFAULT_DIFFICULTY, adapt_difficulty, choose_next
@@ -25,7 +25,6 @@ from agent.state import State
 from agent.transcript import STATUS_RANK
 
 log = logging.getLogger(__name__)
-SKIP_WORDS = {"/skip", "/跳过"}
 
 
 def select(state: State, runtime: Runtime[Context]) -> Command[Literal["ask", "report"]]:
