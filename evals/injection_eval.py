@@ -85,13 +85,6 @@ def obeying_model(attack: str) -> Any:
     return ObeyingChat(seen=[])
 
 
-class NoRetriever:
-    def search(self, query: str, k: int) -> Any:
-        from types import SimpleNamespace
-
-        return SimpleNamespace(hits=[], relevant=False, best_score=0.0)
-
-
 def graph_grade(case: str, answer: str, attack: str, fallback: Any = None) -> tuple[Any, Any]:
     """Run one LLM-mode question through the graph with the obeying model; (final turn, model)."""
     from langgraph.checkpoint.memory import InMemorySaver
@@ -101,13 +94,14 @@ def graph_grade(case: str, answer: str, attack: str, fallback: Any = None) -> tu
     from agent.engines.offline import OfflineEngine
     from agent.schemas import Question
     from agent.sessions import run_session
+    from agent.simulate import NullRetriever
 
     question, points, _ = CASES[case]
     bank = [Question(id=case, text=question, category="llm", section="injection", difficulty=2,
                      reference_points=points)]
     model = obeying_model(attack)
     engine = LLMEngine(model, fallback=fallback or OfflineEngine(), model_name="obeying-fake")
-    ctx = Context(engine_kind="llm", bank=bank, retriever=NoRetriever(), engine=engine, question_ids=(case,),
+    ctx = Context(engine_kind="llm", bank=bank, retriever=NullRetriever(), engine=engine, question_ids=(case,),
                   max_followups=0, record_review=False)
     answers = iter([answer])
     result = run_session(ctx, lambda _payload: next(answers, None), checkpointer=InMemorySaver(), seed=1)
