@@ -21,7 +21,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
-from agent.notes.markdown import strip_front_matter
+from agent.notes.markdown import FENCE_RE, strip_front_matter
 from agent.schemas import Chunk
 
 MAX_CHARS = 420
@@ -30,7 +30,6 @@ MAX_HEADING_CHARS = 160
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _TABLE_ROW = re.compile(r"^(\d{1,4})\t([^\t]+)(?:\t(.*))?$")
-_FENCE = re.compile(r"^\s*(```|~~~)")
 _SENTENCE_END = re.compile(r"(?<=[。！？；!?;])")
 
 
@@ -53,7 +52,7 @@ def _sections(text: str) -> list[_Section]:
     in_fence = False
     for idx in range(strip_front_matter(lines, max_lines=40), len(lines)):
         line, number = lines[idx], idx + 1
-        if _FENCE.match(line):
+        if FENCE_RE.match(line):
             in_fence = not in_fence
         heading = None if in_fence else _HEADING.match(line)
         row = None if in_fence or heading else _TABLE_ROW.match(line)
@@ -79,7 +78,7 @@ def _blocks(lines: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:
     current: list[tuple[int, str]] = []
     in_fence = False
     for number, line in lines:
-        if _FENCE.match(line):
+        if FENCE_RE.match(line):
             in_fence = not in_fence
         if not line.strip() and not in_fence:
             if current:
