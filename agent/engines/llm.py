@@ -89,9 +89,8 @@ class LLMEngine:
     def _fallback_grade(self, req: GradeRequest, notice: str) -> Grade:
         log.warning("LLM grade given up: %s", notice)
         out = self.fallback.grade(req)
-        base = out.model_dump() if not isinstance(out, Grade) else out.model_dump(exclude={"engine", "notices"})
         notices = (out.notices if isinstance(out, Grade) else []) + [notice]
-        return Grade(**{k: v for k, v in base.items() if k in GradeOutput.model_fields}, engine="offline-fallback",
+        return Grade(**out.model_dump(include=set(GradeOutput.model_fields)), engine="offline-fallback",
                      notices=notices)
 
     # ------------------------------------------------------------------ critic

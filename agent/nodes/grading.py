@@ -51,7 +51,7 @@ def grade(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
 def to_grade(out: GradeOutput, engine_name: str, request: GradeRequest, notices: list[str]) -> Grade:
     own_notices = out.notices if isinstance(out, Grade) else []
     label = out.engine if isinstance(out, Grade) and out.engine else engine_name
-    base = {k: v for k, v in out.model_dump().items() if k in GradeOutput.model_fields}
+    base = out.model_dump(include=set(GradeOutput.model_fields))
     if request.no_reference:
         base["feedback"] = _with_no_reference_note(base.get("feedback", ""))
     return Grade(
