@@ -75,6 +75,7 @@ def _jieba():  # type: ignore[no-untyped-def]
     return tokenizer
 
 
+@lru_cache(maxsize=4096)  # the merge rule asks for each text's normal form once per candidate pair
 def normalize(text: str) -> str:
     """Lower-cased NFKC text with a leading topic label (``幻觉与幅度：``) and punctuation removed."""
     t = unicodedata.normalize("NFKC", text).lower()
