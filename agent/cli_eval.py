@@ -155,11 +155,12 @@ def simulate_command(
 def _simulate(personas: list[str], n: int, sessions: int, engine: str, progress: bool) -> list:
     from agent.bank import load_bank
     from agent.engines import make_engine
-    from agent.simulate import AnswerFn, llm_answer_fn, offline_answer_fn, run_persona
+    from agent.personas import offline_answer
+    from agent.simulate import AnswerFn, llm_answer_fn, run_persona
 
     bank = load_bank()
     grader = make_engine(engine)
-    answer_fn: AnswerFn = offline_answer_fn
+    answer_fn: AnswerFn = offline_answer
     if engine == "llm":
         from agent.llm import chat_model
 

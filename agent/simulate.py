@@ -74,12 +74,8 @@ def provider(persona: str, bank_by_id: dict[str, Question], answer_fn: AnswerFn)
     return answer
 
 
-def offline_answer_fn(persona: str, question: Question, followup: str | None, index: int) -> str:
-    return offline_answer(persona, question, followup, index)
-
-
 def run_persona(persona: str, bank: Sequence[Question], n: int, sessions: int, engine: Any,
-                answer_fn: AnswerFn = offline_answer_fn, engine_kind: str = "offline") -> PersonaResult:
+                answer_fn: AnswerFn = offline_answer, engine_kind: str = "offline") -> PersonaResult:
     from langgraph.checkpoint.memory import InMemorySaver
 
     from agent.context import Context
