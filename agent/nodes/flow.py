@@ -97,9 +97,9 @@ def ask(state: State, runtime: Runtime[Context]) -> Command[Literal["retrieve", 
     turn.update(answer="" if skipped else answer, skipped=skipped, answered_at=now_iso())
     if not skipped:
         return Command(goto="retrieve", update={"turn": turn})
-    q = Question.model_validate(question)
     targets = [RefPoint.model_validate(t) for t in turn.get("targets", [])]
-    skip = skip_grade(q, runtime.context.get_engine().name, targets if turn["kind"] == "followup" else None)
+    skip = skip_grade(current_question(dict(state)), ctx.get_engine().name,
+                      targets if turn["kind"] == "followup" else None)
     return Command(
         goto="follow_up",
         update={"turn": turn, "grade": skip.model_dump(mode="json"), "request": None, "grade_attempts": 0,
