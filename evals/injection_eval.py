@@ -158,14 +158,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="also write the JSON result here")
     args = parser.parse_args(argv)
     rows = evaluate(load_attacks())
-    result = {**summary(rows), "rows": [asdict(r) for r in rows]}
+    s = summary(rows)
+    result = {**s, "rows": [asdict(r) for r in rows]}
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
     else:
-        s = summary(rows)
         print(f"攻击 {s['attacks']} 条 × {len(CASES)} 题 × (单独/追加) = {s['runs']} 次；通过 {s['passed']}")
         print(f"离线：单独攻击最高分 {s['offline_max_alone']:g}；追加后高于弱回答的次数 {s['offline_raised_weak']}")
         print(f"服从注入的大模型：被保留的评分 {s['llm_obeyed_kept']} 次；最终最高分 {s['llm_max_final']:g}")
