@@ -101,6 +101,7 @@ class Retriever:
         self._lock = threading.Lock()
         self._bm25: Any = None
         self._ids: list[str] = []
+        self._position: dict[str, int] = {}  # chunk id -> index into _ids / _docs / _metas / _tokens
         self._docs: list[str] = []
         self._metas: list[dict[str, Any]] = []
         self._tokens: list[set[str]] = []
@@ -114,6 +115,7 @@ class Retriever:
 
                 data = self.store.chunks.get(include=["documents", "metadatas"])
                 self._ids, self._docs = list(data["ids"]), list(data["documents"] or [])
+                self._position = {cid: i for i, cid in enumerate(self._ids)}
                 self._metas = [m or {} for m in data["metadatas"] or []]
                 tokenized = [tokenize(d) for d in self._docs] or [[""]]
                 self._tokens = [set(t) for t in tokenized]
@@ -144,7 +146,6 @@ class Retriever:
         dense = self.store.chunks.query(query_embeddings=[qv], n_results=n, include=["distances"])
         cosine = {cid: 1.0 - d for cid, d in zip(dense["ids"][0], dense["distances"][0], strict=False)}
         q_tokens = tokenize(query)
-        position = {cid: i for i, cid in enumerate(self._ids)}
         fused: dict[str, float] = {}
         for rank, cid in enumerate(dense["ids"][0], start=1):
             fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank)
@@ -159,7 +160,8 @@ class Retriever:
             got = self.store.chunks.get(ids=missing, include=["embeddings"])
             for cid, emb in zip(got["ids"], got["embeddings"], strict=False):
                 cosine[cid] = float(np.dot(qv, np.asarray(emb, dtype=np.float32)))
-        candidates = [self._hit(cid, cosine.get(cid, 0.0), q_tokens, position[cid]) for cid in ranked if cid in position]
+        candidates = [self._hit(cid, cosine.get(cid, 0.0), q_tokens, self._position[cid]) for cid in ranked
+                      if cid in self._position]
         candidates.sort(key=lambda h: -h.score)  # within the fused top-k, best calibrated score first
         hits = [h for h in candidates if h.score >= THRESHOLD]
         best = max((h.score for h in candidates), default=0.0)
