@@ -50,7 +50,13 @@ class BankBuild:
 
 
 def home_bank_path() -> Path:
-    """The bank written by ``mockint ingest`` of the user's notes (``$MOCKINT_HOME/bank.jsonl``)."""
+    """The bank the current store was built with (``$MOCKINT_HOME/bank-gN.jsonl``, named in ``store.json``), or
+    ``$MOCKINT_HOME/bank.jsonl`` of a store built before generations. May not exist (then the shipped bank)."""
+    from agent.store_state import read_state
+
+    state = read_state()
+    if state is not None:
+        return config.home() / state.bank if state.bank else config.bank_path()
     return config.home() / "bank.jsonl"
 
 
@@ -165,7 +171,7 @@ def write_bank(questions: list[Question], path: Path) -> None:
 
 
 def load_bank(path: Path | None = None) -> list[Question]:
-    """The bank: ``path``; else ``$MOCKINT_HOME/bank.jsonl`` (your ingested notes) if present; else the shipped one."""
+    """The bank: ``path``; else the bank of the current store (your ingested notes) if any; else the shipped one."""
     if path is None:
         path = home_bank_path()
         if not path.exists():

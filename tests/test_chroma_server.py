@@ -60,7 +60,7 @@ def test_ingest_and_retrieve_through_http_client(chroma_server: int, small_corpu
                                                   isolated_home: Path) -> None:
     monkeypatch.setenv("CHROMA_HOST", "127.0.0.1")
     monkeypatch.setenv("CHROMA_PORT", str(chroma_server))
-    report = ingest([small_corpus])
+    report = ingest([small_corpus], only=True)
     assert sorted(report.added) == ["kv.md", "lora.md", "rag.md"] and report.questions == 5
     assert not (isolated_home / "chroma").exists()  # nothing went to the embedded store
     opened = store.open_store(create=False)
@@ -68,4 +68,4 @@ def test_ingest_and_retrieve_through_http_client(chroma_server: int, small_corpu
     assert type(opened.client).__name__ != "PersistentClient"
     result = retrieval.get_retriever().search("vLLM 怎样管理 KV Cache 的显存", k=3)
     assert result.relevant and result.hits[0].source == "kv.md"
-    assert ingest([small_corpus]).chunks_embedded == 0  # incremental against the server too
+    assert ingest([small_corpus], only=True).chunks_embedded == 0  # incremental against the server too

@@ -234,7 +234,7 @@ def test_corrupt_chroma_dir_points_to_rebuild(tmp_path: Path, small_corpus: Path
     from agent.ingest import ingest
 
     home = Path(os.environ["MOCKINT_HOME"])
-    ingest([small_corpus])
+    ingest([small_corpus], only=True)
     db = home / "chroma" / "chroma.sqlite3"
     db.write_bytes(b"\x00garbage" * 4096)
     code, _, err = run_cli(home, "retrieve", "LoRA 的原理")

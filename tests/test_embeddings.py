@@ -123,12 +123,12 @@ def test_openai_compatible_embedder_calls_the_endpoint(embedding_server: _Embedd
 def test_reopen_in_new_process_rebuilds_our_function_never_the_default(small_corpus, fake_bank, isolated_home) -> None:
     from agent.ingest import ingest
 
-    ingest([small_corpus])
+    ingest([small_corpus], only=True)
     script = (
         "from agent import store\n"
         "s = store.open_store(create=False)\n"
         "print(type(s.chunks._embedding_function).__name__)\n"
-        "raw = s.client.get_collection('mockint_chunks')\n"
+        "raw = s.client.get_collection(store.collection_name(store.CHUNKS, s.generation))\n"
         "print(type(raw.configuration['embedding_function']).__name__)\n"
         "print(s.chunks.query(query_texts=['KV Cache 的作用'], n_results=1)['metadatas'][0][0]['source'])\n"
     )

@@ -41,19 +41,19 @@ def _sources() -> set[str]:
 
 
 def test_incremental_ingest(small_corpus: Path, fake_bank, embedded: list[str], isolated_home: Path) -> None:
-    first = ingest([small_corpus])
+    first = ingest([small_corpus], only=True)
     assert sorted(first.added) == ["kv.md", "lora.md", "rag.md"]
     assert first.chunks == first.chunks_embedded > 0 and first.questions == 5
-    assert (isolated_home / "bank.jsonl").read_text(encoding="utf-8").count("\n") == 5
+    assert ingest_mod.local_bank_path().read_text(encoding="utf-8").count("\n") == 5
     embedded.clear()
 
-    again = ingest([small_corpus])
+    again = ingest([small_corpus], only=True)
     assert sorted(again.unchanged) == ["kv.md", "lora.md", "rag.md"] and not again.added and not again.changed
     assert again.chunks_embedded == 0 and again.questions_embedded == 0 and embedded == []
 
     kv = small_corpus / "kv.md"
     kv.write_text(kv.read_text(encoding="utf-8").replace("减少显存碎片", "几乎消除显存碎片"), encoding="utf-8")
-    changed = ingest([small_corpus])
+    changed = ingest([small_corpus], only=True)
     assert changed.changed == ["kv.md"] and sorted(changed.unchanged) == ["lora.md", "rag.md"]
     assert changed.chunks_embedded == 1 and changed.chunks_deleted == 1
     assert len(embedded) == 1 and "几乎消除显存碎片" in embedded[0]
@@ -61,39 +61,41 @@ def test_incremental_ingest(small_corpus: Path, fake_bank, embedded: list[str], 
     embedded.clear()
 
     (small_corpus / "rag.md").unlink()
-    removed = ingest([small_corpus])
+    removed = ingest([small_corpus], only=True)
     assert removed.removed == ["rag.md"] and embedded == []
     assert _sources() == {"kv.md", "lora.md"} and removed.questions == 4
 
 
 def test_moved_chunks_reuse_their_vectors(small_corpus: Path, fake_bank, embedded: list[str]) -> None:
-    ingest([small_corpus])
+    ingest([small_corpus], only=True)
     embedded.clear()
     lora = small_corpus / "lora.md"
     lora.write_text("\n\n\n" + lora.read_text(encoding="utf-8"), encoding="utf-8")  # every line moves
-    report = ingest([small_corpus])
+    report = ingest([small_corpus], only=True)
     assert report.changed == ["lora.md"] and report.chunks_deleted > 0
     assert embedded == [] and report.chunks_embedded == 0  # same texts, new ids: vectors reused
 
 
-def test_interrupted_ingest_completes_on_rerun(small_corpus: Path, fake_bank, monkeypatch) -> None:
-    real = ingest_mod._sync_file
-    calls = {"n": 0}
+def test_interrupted_ingest_is_rolled_back_and_completes_on_rerun(small_corpus: Path, fake_bank, monkeypatch) -> None:
+    from agent import ingest_write
 
-    def flaky(store_, note, *args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise KeyboardInterrupt
-        return real(store_, note, *args, **kwargs)
+    ingest([small_corpus / "lora.md"], only=True)
+    before = _sources()
+    real = ingest_write.write_questions
 
-    monkeypatch.setattr(ingest_mod, "_sync_file", flaky)
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt  # after the new generation's chunks are written, before the commit
+
+    monkeypatch.setattr(ingest_write, "write_questions", killed)
     with pytest.raises(KeyboardInterrupt):
-        ingest([small_corpus])
-    monkeypatch.setattr(ingest_mod, "_sync_file", real)
-    report = ingest([small_corpus])
-    assert len(report.unchanged) == 1 and len(report.added) == 2  # the committed file is not redone
+        ingest([small_corpus], only=True)
+    assert _sources() == before  # readers still see the committed store, not the half-built one
+    monkeypatch.setattr(ingest_write, "write_questions", real)
+    report = ingest([small_corpus], only=True)
+    assert any("中断" in w for w in report.warnings)
     assert _sources() == {"kv.md", "lora.md", "rag.md"} and report.questions == 5
-    assert ingest([small_corpus]).chunks_embedded == 0
+    assert {store.generation_of(c.name) for c in store.client().list_collections()} == {1, 2}  # the half-built 2 was rolled back, then rebuilt
+    assert ingest([small_corpus], only=True).chunks_embedded == 0
 
 
 def test_bad_inputs_give_clear_errors(tmp_path: Path, fake_bank) -> None:
@@ -109,7 +111,7 @@ def test_bad_inputs_give_clear_errors(tmp_path: Path, fake_bank) -> None:
     plain = tmp_path / "plain"
     plain.mkdir()
     (plain / "diary.md").write_text("# 日记\n\n今天没有问题，只有流水账。\n", encoding="utf-8")
-    with pytest.raises(MockintError, match="没有从任何笔记中解析出问题"):
+    with pytest.raises(MockintError, match="解析出任何问题"):
         ingest([plain])
     opened = store.open_store(create=False)
     assert opened is None or opened.chunks.count() == 0  # nothing embedded before the error
@@ -118,7 +120,7 @@ def test_bad_inputs_give_clear_errors(tmp_path: Path, fake_bank) -> None:
 def test_gbk_note_is_decoded_and_note_without_questions_warns(small_corpus: Path, fake_bank) -> None:
     (small_corpus / "gbk.md").write_bytes("# 笔记\n\n## 什么是梯度裁剪？\n\n限制梯度范数，防止梯度爆炸。\n".encode("gbk"))
     (small_corpus / "diary.md").write_text("# 日记\n\n今天只有流水账，没有面试题。\n", encoding="utf-8")
-    report = ingest([small_corpus])
+    report = ingest([small_corpus], only=True)
     assert "gbk.md" in report.added and report.questions == 6
     assert any("diary.md" in w and "没有解析出任何问题" in w for w in report.warnings)
     assert "gbk.md" in _sources() and "diary.md" in _sources()
@@ -129,16 +131,17 @@ def test_ensure_store_builds_default_corpus_once(monkeypatch, fake_bank, small_c
     (small_corpus.parent / "sources").symlink_to(small_corpus)
     notices: list[str] = []
     opened = ingest_mod.ensure_store(notify=notices.append, show_progress=False)
-    assert opened.chunks.count() > 0 and len(notices) == 1 and "首次" in notices[0]
+    assert opened.chunks.count() > 0 and "首次" in notices[0]
+    seen = len(notices)
     ingest_mod.ensure_store(notify=notices.append, show_progress=False)
-    assert len(notices) == 1
+    assert len(notices) == seen
 
 
 def test_cli_ingest_json_and_errors(small_corpus: Path, fake_bank, tmp_path: Path) -> None:
-    result = runner.invoke(app, ["ingest", str(small_corpus), "--json"])
+    result = runner.invoke(app, ["ingest", str(small_corpus), "--only", "--json"])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
-    assert {"added", "changed", "unchanged", "removed", "chunks", "questions", "seconds"} <= set(summary)
+    assert {"added", "changed", "unchanged", "removed", "chunks", "questions", "seconds", "sources"} <= set(summary)
     assert summary["questions"] == 5
     human = runner.invoke(app, ["ingest", str(small_corpus)])
     assert human.exit_code == 0 and "未变 3" in human.stdout

@@ -56,7 +56,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     env = {**os.environ, "MOCKINT_HOME": str(home), "MOCKINT_KNOWLEDGE": str(knowledge),
            "MOCKINT_CONFIG": str(home / "config.toml")}
     subprocess.run([MOCKINT, "ingest"], env=env, check=True, capture_output=True, timeout=300)
-    assert (home / "bank.jsonl").read_text(encoding="utf-8").count("\n") == 3
+    assert next(home.glob("bank-g*.jsonl")).read_text(encoding="utf-8").count("\n") == 3
     return {"MOCKINT_HOME": str(home), "MOCKINT_KNOWLEDGE": str(knowledge), "MOCKINT_CONFIG": str(home / "config.toml")}
 
 

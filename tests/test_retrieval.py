@@ -53,19 +53,19 @@ def test_retriever_is_cached_per_store_state(use_built_home: Path) -> None:
 
 
 def test_cache_follows_store_changes(small_corpus: Path, fake_bank) -> None:
-    ingest([small_corpus])
+    ingest([small_corpus], only=True)
     first = retrieval.get_retriever()
     assert first.search("QLoRA 的 NF4 量化", k=3).hits[0].source == "lora.md"
     (small_corpus / "extra.md").write_text("# 新笔记\n\n## 什么是梯度裁剪？\n\n把梯度范数限制在阈值内，防止梯度爆炸导致训练发散。\n",
                                            encoding="utf-8")
-    ingest([small_corpus])
+    ingest([small_corpus], only=True)
     second = retrieval.get_retriever()
     assert second is not first
     assert second.search("梯度爆炸怎么办，梯度裁剪", k=3).hits[0].source == "extra.md"
 
 
 def test_search_questions_over_the_bank(small_corpus: Path, fake_bank) -> None:
-    ingest([small_corpus])
+    ingest([small_corpus], only=True)
     hits = retrieval.search_questions("KV Cache 加速推理", k=2)
     assert hits[0].text == "KV Cache 为什么能加速推理？" and 0 <= hits[0].score <= 1
     assert hits[0].category == "llm" and hits[0].difficulty == 2

