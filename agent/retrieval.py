@@ -107,10 +107,12 @@ class Retriever:
         self._tokens: list[set[str]] = []
         self._idf: dict[str, float] = {}
         self._idf_max = 1.0  # the weight of a query token no chunk contains
+        self._generation: Any = getattr(store, "generation", None)
 
     def _lexical_index(self) -> Any:
         with self._lock:
-            if self._bm25 is None:
+            if self._bm25 is None or self._generation != getattr(self.store, "generation", None):
+                self._generation = getattr(self.store, "generation", None)  # a swapped-in rebuild: re-index
                 from rank_bm25 import BM25Okapi
 
                 data = self.store.chunks.get(include=["documents", "metadatas"])

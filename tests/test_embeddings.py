@@ -139,7 +139,7 @@ def test_reopen_in_new_process_rebuilds_our_function_never_the_default(small_cor
     bare = (
         "import os, chromadb\n"
         "c = chromadb.PersistentClient(path=os.environ['MOCKINT_HOME'] + '/chroma')\n"
-        "col = c.get_collection('mockint_chunks')\n"
+        "col = c.get_collection('mockint_chunks.g1')\n"
         "try:\n    col.query(query_texts=['x'], n_results=1); print('queried')\n"
         "except Exception as e:\n    print('refused', e)\n"
     )
