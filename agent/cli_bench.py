@@ -22,19 +22,19 @@ def register(app: typer.Typer) -> None:
 def bench(
     as_json: Annotated[bool, typer.Option("--json", help="只输出一个 JSON 对象")] = False,
     quick: Annotated[bool, typer.Option("--quick", help="小规模快速配置（内置 3 题笔记，次数少；用于自检）")] = False,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="结果文件（默认 evals/results/bench.json）")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="结果文件（默认 $MOCKINT_HOME/bench.json）")] = None,
     corpus: Annotated[Path | None, typer.Option("--corpus", help="用于导入/检索测试的笔记目录（默认内置语料）")] = None,
 ) -> None:
     """性能基准：图开销、LLM 调用与 token、检索延迟、冷启动、导入、离线模拟面试、峰值内存。"""
     if corpus is not None and not corpus.exists():
         raise UsageError(f"路径不存在: {corpus}")
-    from agent.bench import COLUMNS, RESULTS, BenchConfig, run_bench, table_rows, write_results
+    from agent.bench import COLUMNS, RESULTS_NAME, BenchConfig, run_bench, table_rows, write_results
 
     config = BenchConfig.quick_config(corpus) if quick else BenchConfig(corpus=corpus)
     if out is None:
         from agent.config import home
 
-        out = home() / "bench-quick.json" if quick else RESULTS
+        out = home() / ("bench-quick.json" if quick else RESULTS_NAME)
     from rich.console import Console
 
     err = Console(stderr=True)

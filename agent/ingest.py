@@ -141,10 +141,12 @@ class _Build:
 
 
 def ingest(paths: list[Path] | None = None, rebuild: bool = False, show_progress: bool = False, *,
-           only: bool = False, remove: list[str] | None = None, notify: Notify | None = None) -> IngestReport:
-    """Add/update ``paths`` as sources (default: re-read the registered ones) and commit a new store generation."""
+           only: bool = False, remove: list[str] | None = None, notify: Notify | None = None,
+           shipped: bool = True) -> IngestReport:
+    """Add/update ``paths`` as sources (default: re-read the registered ones) and commit a new store generation.
+    ``shipped=False`` ignores the shipped vectors (the benchmark's from-scratch figure)."""
     with store_lock(wait=False):
-        return _ingest_locked(list(paths or []), rebuild, show_progress, only, remove, notify)
+        return _ingest_locked(list(paths or []), rebuild, show_progress, only, remove, notify, shipped)
 
 
 def _open_current(rebuild: bool, report: IngestReport) -> tuple[Any, int | None, Any]:
@@ -177,7 +179,7 @@ def _open_current(rebuild: bool, report: IngestReport) -> tuple[Any, int | None,
 
 
 def _ingest_locked(paths: list[Path], rebuild: bool, show_progress: bool, only: bool, remove: list[str] | None,
-                   notify: Notify | None) -> IngestReport:
+                   notify: Notify | None, shipped: bool = True) -> IngestReport:
     from agent import store as store_mod
     from agent.ingest_write import Progress, VectorPool, copy_records, write_chunks, write_questions
 
@@ -212,7 +214,7 @@ def _ingest_locked(paths: list[Path], rebuild: bool, show_progress: bool, only: 
     chunks: list[Chunk] = [c for name in sorted(texts) for c in chunk_note(texts[name], name)]
     ef = old.ef if old is not None else store_mod.embeddings.make_embedding_function()
     embedder = store_mod.embeddings.embedder_id(ef)
-    pool = VectorPool(embedder, old if not rebuild else None)
+    pool = VectorPool(embedder, old if not rebuild else None, shipped)
     todo_chunks = pool.missing([c.text for c in chunks])
     todo_questions = [t for t in pool.missing([q.text for q in questions]) if t not in set(todo_chunks)]
     if (todo_chunks or todo_questions) and notify:

@@ -54,8 +54,8 @@ class Progress:
 class VectorPool:
     """Known vectors by text sha1: the current generation's (unless rebuilding) and the shipped ones."""
 
-    def __init__(self, embedder: str, old: Any = None) -> None:
-        self.known: dict[str, Any] = dict(shipped_vectors(embedder))
+    def __init__(self, embedder: str, old: Any = None, shipped: bool = True) -> None:
+        self.known: dict[str, Any] = dict(shipped_vectors(embedder)) if shipped else {}
         if old is not None:
             for col in (old.chunks, old.questions):
                 data = col.get(include=["documents", "embeddings"])
