@@ -28,6 +28,7 @@ from agent.dedupe import cluster, normalize, tokens
 from agent.errors import MockintError, UsageError
 from agent.notes import RawQuestion, parse_file
 from agent.notes.points import MAX_POINTS, select_points
+from agent.notes.shapes import SHAPES
 from agent.schemas import Question, Source
 from agent.taxonomy import CATEGORIES, classify, detect_kind
 from agent.textio import iter_note_files
@@ -146,7 +147,7 @@ def build_bank(paths: list[Path]) -> BankBuild:
         build.raw_counts[name] = len(note.questions)
         build.formats[name] = note.fmt
         if not note.questions:
-            build.warnings.append(f"{name}: 没有识别出任何问题（支持的格式见 README）")
+            build.warnings.append(f"{name}: 没有识别出任何问题（{SHAPES}）")
         build.raw.extend(note.questions)
     groups = cluster([r.text for r in build.raw])
     build.assignments = [""] * len(build.raw)

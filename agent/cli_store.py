@@ -82,7 +82,7 @@ def sources_list(as_json: bool = typer.Option(False, "--json", help="输出一�
     from agent.store_state import read_state
 
     state = read_state()
-    rows = [{"name": r.name, "kind": r.kind, "path": str(r.root()), "files": len(r.files), "questions": r.questions,
+    rows: list[dict[str, Any]] = [{"name": r.name, "kind": r.kind, "path": str(r.root()), "files": len(r.files), "questions": r.questions,
              "chunks": r.chunks, "last_ingest": r.ingested_at or None} for r in registered(state)]
     if state is None:  # nothing ingested yet: the shipped notes, loaded on first use
         from agent.bank import load_bank
@@ -100,9 +100,9 @@ def sources_list(as_json: bool = typer.Option(False, "--json", help="输出一�
                             ("路径", "left")):
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for row in rows:
-        name = f"{row['name']}（内置笔记）" if row["kind"] == "builtin" else row["name"]
+        name = f"{row['name']}（内置笔记）" if row["kind"] == "builtin" else str(row["name"])
         table.add_row(name, str(row["questions"]), str(row["chunks"]) if state else "-",
-                      (row["last_ingest"] or "-")[:19].replace("T", " "), row["path"])
+                      str(row["last_ingest"] or "-")[:19].replace("T", " "), str(row["path"]))
     Console().print(table)
 
 

@@ -54,10 +54,23 @@ def use_home(path: Path) -> Iterator[Path]:
                 os.environ[key] = value
 
 
+def _resource_dir(name: str) -> Path:
+    """A shipped data folder: the installed data package ``agent.resources.<name>`` (``importlib.resources``; in
+    the wheel and in an editable install it maps to the top-level ``prompts/`` / ``knowledge/`` folders), or
+    that folder in the source tree when the package is not installed at all."""
+    from importlib import resources
+
+    try:
+        found = Path(str(resources.files(f"agent.resources.{name}")))
+    except (ModuleNotFoundError, TypeError):
+        found = None
+    return found if found is not None and found.is_dir() else PROJECT_ROOT / name
+
+
 def knowledge_dir() -> Path:
     """The shipped knowledge folder (``knowledge/``); ``MOCKINT_KNOWLEDGE`` overrides it."""
     env = os.environ.get("MOCKINT_KNOWLEDGE")
-    return Path(env).expanduser() if env else PROJECT_ROOT / "knowledge"
+    return Path(env).expanduser() if env else _resource_dir("knowledge")
 
 
 def default_sources_dir() -> Path:
@@ -70,7 +83,7 @@ def bank_path() -> Path:
 
 
 def prompts_dir() -> Path:
-    return PROJECT_ROOT / "prompts"
+    return _resource_dir("prompts")
 
 
 def store_dir() -> Path:

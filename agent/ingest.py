@@ -18,14 +18,15 @@ import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from agent import config
 from agent.chunking import chunk_note
 from agent.errors import MockintError, StoreError, UsageError
-from agent.ingest_plan import SHAPES, Plan, describe, plan_sources, registered
+from agent.ingest_plan import Plan, describe, plan_sources, registered
+from agent.notes.shapes import SHAPES
 from agent.schemas import Chunk, Question
 from agent.store_state import BUILTIN, SourceRecord, StoreState, read_state, store_lock, write_state
 from agent.textio import iter_note_files, read_note_text
@@ -79,7 +80,7 @@ def collect_files(paths: list[Path]) -> list[_NoteFile]:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")
+    return datetime.now(UTC).astimezone().isoformat(timespec="seconds")
 
 
 def _shipped_bank_count() -> int:
@@ -93,7 +94,7 @@ def _unchanged_builtin_only(plan: Plan, files: dict[str, list[_NoteFile]]) -> bo
     if [p.record.kind for p in plan.sources] != [BUILTIN] or not config.bank_path().exists():
         return False
     meta = read_meta()
-    return bool(meta) and meta.get("content_hash") == content_hash() and bool(files.get(BUILTIN))
+    return meta is not None and meta.get("content_hash") == content_hash() and bool(files.get(BUILTIN))
 
 
 def _questions_of(questions: list[Question], names: set[str]) -> int:

@@ -16,10 +16,6 @@ from agent import config
 from agent.errors import UsageError
 from agent.store_state import BUILTIN, SourceRecord, StoreState
 
-SHAPES = ("支持的笔记格式：## 标题式问题、**问：**/**答：** 加粗问答、Q:/A: 或 问：/答： 行、"
-          "列表问答（- 问：… / 答：…、- Q: … / A: …）、编号问答（1. 问题？ 后接答案）、<details> 折叠块、"
-          "带 front-matter 的 Markdown、序号/问题/答案 表格")
-
 
 @dataclass
 class PlannedSource:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from agent.notes.shapes import count_qa_lines
 from agent.notes.table import RECORD_RE
 
 FORMATS = ("table", "cards", "qa_map", "numbered", "generic")
@@ -30,6 +31,8 @@ def detect_format(text: str) -> str:
         return "cards"
     if len(_MAP_Q.findall(text)) >= 1 and _MAP_A.search(text):
         return "qa_map"
+    if count_qa_lines(text) >= 2:  # list-item / bold Q: lines, <details> blocks: the generic reader
+        return "generic"
     numbered = len(_NUM_HEADING.findall(text)) + len(_NUM_LINE.findall(text))
     if numbered >= 3 or (numbered >= 1 and _KAOCHA.search(text)):
         return "numbered"

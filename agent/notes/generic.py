@@ -3,7 +3,8 @@
 A question starts at
   * a heading that reads as a question (ends with ？/? or has a cue word: 什么/如何/为什么/原理/区别…);
   * a whole-line bold paragraph that reads as a question (``**请解释…？**``);
-  * a ``Q:`` / ``问：`` / ``问题：`` line (a following ``A:`` / ``答：`` line starts the answer);
+  * a ``Q:`` / ``问：`` / ``问题：`` line (a following ``A:`` / ``答：`` line starts the answer), after the list-item,
+    bold, numbered and ``<details>`` shapes of :mod:`agent.notes.shapes` are rewritten into such lines;
   * a short plain line with a strong cue (e.g. ``微调方式，不同方式有何区别``) outside any question.
 Its answer runs to the next question or to the next heading of the same or a higher level. A bold question
 that only refers back (``为什么它对大模型至关重要``) becomes a follow-up of the question before it.
@@ -25,6 +26,7 @@ from agent.notes.markdown import (
 )
 from agent.notes.model import RawQuestion
 from agent.notes.points import split_points
+from agent.notes.shapes import normalise_qa
 
 _BOLD_LINE = re.compile(r"^\*\*(.+?)\*\*\s*[:：]?\s*$")
 _QA_PREFIX = re.compile(r"^(?:Q|问|问题)\s*\d*\s*[:：.]\s*(.+)$", re.IGNORECASE)
@@ -55,7 +57,7 @@ def _heading_is_question(text: str) -> bool:
 
 
 def parse_generic(text: str, file: str) -> list[RawQuestion]:
-    lines = text.split("\n")
+    lines = normalise_qa(text).split("\n")  # list-item / bold / numbered / <details> Q&A → Q: / A: lines
     mask = fence_mask(lines)
     out: list[RawQuestion] = []
     stack: list[tuple[int, str]] = []  # enclosing non-question headings
