@@ -60,9 +60,10 @@ def _resource_dir(name: str) -> Path:
     that folder in the source tree when the package is not installed at all."""
     from importlib import resources
 
-    try:
-        found = Path(str(resources.files(f"agent.resources.{name}")))
-    except (ModuleNotFoundError, TypeError):
+    try:  # a data-only (namespace) package: its single folder, as a real path for glob / open
+        first = next(iter(resources.files(f"agent.resources.{name}").iterdir()))
+        found = Path(str(first)).parent
+    except (ModuleNotFoundError, StopIteration, OSError):
         found = None
     return found if found is not None and found.is_dir() else PROJECT_ROOT / name
 
