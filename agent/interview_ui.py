@@ -109,6 +109,8 @@ def show_question(console: Console, payload: dict[str, Any]) -> None:
     stars = "★" * int(payload.get("difficulty", 1)) + "☆" * (3 - int(payload.get("difficulty", 1)))
     if payload.get("kind") == "followup":
         title = f"追问 {payload.get('followup', 1)}/{payload.get('max_followups', 0)}"
+    elif payload.get("retry"):
+        title = f"重练（换个问法再考一次答弱的点，不计入题数；已答 {payload.get('number', '?')}/{payload.get('total', '?')} 题）"
     else:
         title = f"第 {payload.get('number', '?')}/{payload.get('total', '?')} 题"
     title += f" · {escape(display_name(str(payload.get('category', ''))))} · 难度 {stars}"

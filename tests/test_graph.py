@@ -63,9 +63,11 @@ def test_followups_target_missing_points_and_stop_at_limit():
     turns = result.transcript.turns
     assert [t.kind for t in turns] == ["main", "followup", "followup"]
     assert [p["kind"] for p in payloads] == ["main", "followup", "followup"]
-    assert "奖励模型" in turns[1].question and "PPO" in turns[2].question  # missing points, in order
+    # missing points in order, graded against the targeted point, never named (naming them is the answer)
+    assert [v.point for v in turns[1].grade.points] == ["奖励模型"]
+    assert [v.point for v in turns[2].grade.points] == ["PPO"]
+    assert "奖励模型" not in turns[1].question and "PPO" not in turns[2].question
     assert turns[1].question != turns[2].question
-    assert [v.point for v in turns[1].grade.points] == ["奖励模型"]  # graded against the targeted point
     assert result.status == "finished"
 
 
@@ -74,7 +76,7 @@ def test_followup_answer_raises_final_score_and_covered_point_not_asked_again():
     result, _ = run(ctx, ["奖励模型 和 PPO", "KL 惩罚 防止偏离"])
     turns = result.transcript.turns
     assert [t.kind for t in turns] == ["main", "followup"]  # only the missing point was asked about
-    assert "KL 惩罚" in turns[1].question
+    assert [v.point for v in turns[1].grade.points] == ["KL 惩罚"] and "KL 惩罚" not in turns[1].question
     main, follow = turns[0].grade.score, turns[1].grade.score
     summary = result.transcript.summary
     assert summary.questions[0].score == max(main, (main + follow) / 2) > main
@@ -85,7 +87,7 @@ def test_no_followups_when_all_covered_and_bank_followups_when_points_targeted()
     ctx = make_ctx(n_questions=1, question_ids=("lora-1",), max_followups=2)
     result, _ = run(ctx, ["低秩分解", "不知道", "不知道"])
     turns = result.transcript.turns
-    assert "冻结原权重" in turns[1].question
+    assert [v.point for v in turns[1].grade.points] == ["冻结原权重"] and "冻结原权重" not in turns[1].question
     assert turns[2].question == "LoRA 的秩怎么选？"  # the note's 可能追问 once the points are used up
 
 
@@ -404,3 +406,20 @@ def test_locked_sessions_db_is_a_clear_error_and_resumable(tmp_path):
     locker.rollback()
     result, _ = run(ctx, ["初始化为零 合并权重"], checkpointer=saver, session_id="L")
     assert result.status == "finished" and result.transcript.turns[0].answer == "初始化为零 合并权重"
+
+
+def test_followup_topics_are_whole_and_never_the_answer():
+    from agent.engines.base import FollowUpPlan, followup_topic
+    from agent.engines.offline import OfflineEngine
+    from agent.schemas import RefPoint
+
+    assert followup_topic("掩码的作用：防止未来信息泄露", "解码器为什么要掩码？") == "掩码的作用"  # the note's label
+    assert followup_topic("定义：一种对齐方法", "什么是 RLHF？") is None  # an empty label is not a topic
+    assert followup_topic("在推理时：复用缓存", "KV Cache 为什么快？") is None
+    assert followup_topic("DPO/ORPO 无需显式 RM", "DPO 和 PPO 有什么区别？") == "DPO"  # only what the question names
+    assert followup_topic("在现有权重下即可直接扩展到 128k 上下文", "YaRN 是什么？") is None
+    engine = OfflineEngine()
+    question = BANK[0]
+    for point in ("在现有权重下即可直接扩展到 128k 上下文", "YaRN 是目前 RoPE Scaling 的主流方法之一"):
+        text = engine.follow_up(question, FollowUpPlan(target=RefPoint(point=point, chunk_id="c"), index=0))
+        assert "…" not in text and point[:6] not in text  # never cut mid-word, never quoting the point

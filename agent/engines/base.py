@@ -78,6 +78,36 @@ def short_point(point: str, limit: int = FOLLOWUP_POINT_CHARS) -> str:
     return point if len(point) <= limit else point[: limit - 1] + "…"
 
 
+# labels that say nothing on their own ("关于「定义」") and clause openers that are not a topic ("在推理时")
+_EMPTY_LABELS = {"定义", "作用", "原理", "优点", "缺点", "优势", "劣势", "例如", "比如", "注意", "总结", "核心", "关键",
+                 "步骤", "方法", "本质", "特点", "区别", "结论", "答案", "要点", "补充", "说明", "备注", "其他", "示例"}
+_NOT_A_TOPIC = re.compile(r"^(在|当|如果|若|对于|通过|由于|因为|为了|可以|需要|使用|用)")
+_TERM = re.compile(r"[A-Za-z][A-Za-z0-9+\-_.]*[A-Za-z0-9+]|[A-Za-z]")
+_PHRASE = re.compile(r"[A-Za-z][A-Za-z0-9+\-_.]*(?: [A-Za-z][A-Za-z0-9+\-_.]*)*")
+
+
+def followup_topic(point: str, question: str) -> str | None:
+    """What a follow-up may name about ``point`` without giving it away, always whole (never cut mid-word):
+
+    * the note's own label before "：" when it is a real topic (``掩码的作用：…`` → ``掩码的作用``; not
+      ``定义`` / ``在推理时``), at most 20 characters;
+    * else the terms the point shares with the question (naming them reveals nothing the question did not);
+    * else None — the follow-up then asks for "the other key point" without naming it.
+    """
+    text = " ".join(point.split())
+    match = re.match(r"^([^:：。；;，,]{2,20})[:：]", text)
+    if match:
+        label = match.group(1).strip().strip("*").strip()
+        if label and label not in _EMPTY_LABELS and not _NOT_A_TOPIC.match(label) and len(label) >= 2:
+            return label
+    asked = question.casefold()
+    shared: list[str] = []
+    for phrase in _PHRASE.findall(text):  # "KV Cache" whole when the question says it, else its words
+        words = [phrase] if phrase.casefold() in asked else _TERM.findall(phrase)
+        shared += [w for w in words if len(w) >= 2 and w.casefold() in asked and w not in shared]
+    return "、".join(shared[:2]) or None
+
+
 def point_hint(point: str, limit: int = 16) -> str:
     """A short topic for a point that does not give its content away: the label before "：" when the note
     has one (``掩码的作用：防止…`` → ``掩码的作用``), else the first clause, at most ``limit`` characters."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from agent.engines.base import FollowUpPlan, point_hint, short_point
+from agent.engines.base import FollowUpPlan, followup_topic, short_point
 from agent.engines.repair import repair_grade
 from agent.schemas import EngineInfo, GradeOutput, GradeRequest, Question
 
@@ -19,6 +19,14 @@ FOLLOWUP_MISSING = (
 FOLLOWUP_PARTIAL = (
     "「{point}」这部分你讲得不完整，能再展开说说吗？",
     "你提到了「{point}」，但细节还不够，能具体讲讲吗？",
+)
+FOLLOWUP_UNNAMED = (  # when naming the point would give it away: ask for it without naming it
+    "这道题还有一个关键点你没有讲到，能再想想、补充一下吗？",
+    "除了你刚才说的，还有什么重要的方面？可以结合一个例子说明。",
+)
+FOLLOWUP_UNNAMED_PARTIAL = (
+    "你的回答方向对，但还有一处讲得不完整，能再展开说说其中的原理或细节吗？",
+    "能把刚才讲得比较简略的部分再具体讲讲吗？",
 )
 
 
@@ -51,8 +59,12 @@ class OfflineEngine:
     def follow_up(self, question: Question, plan: FollowUpPlan) -> str:
         if plan.target is None:
             return plan.bank_text or ""
+        topic = followup_topic(plan.target.point, question.text)
+        if topic is None:
+            unnamed = FOLLOWUP_UNNAMED_PARTIAL if plan.status == "partial" else FOLLOWUP_UNNAMED
+            return unnamed[plan.index % len(unnamed)]
         templates = FOLLOWUP_PARTIAL if plan.status == "partial" else FOLLOWUP_MISSING
-        return templates[plan.index % len(templates)].format(point=point_hint(plan.target.point))
+        return templates[plan.index % len(templates)].format(point=topic)
 
 
 def complete_grade(req: GradeRequest, out: GradeOutput) -> GradeOutput:

@@ -72,6 +72,17 @@ def planned_total(ctx: Context, state: State) -> int:
     return len(_preset(ctx, state)[1]) if ctx.question_ids else ctx.n_questions  # checkpoints from older versions
 
 
+def _counter(ctx: Context, state: State, qid: str) -> dict[str, Any]:
+    """``number`` / ``total`` for the question counter. A drill counts its planned questions only: a retry is
+    flagged (``retry``) and does not grow the total, so ``drill -n 3`` shows 1/3, 2/3, 重练, 3/3."""
+    asked = list(state.get("asked_ids", []))
+    if ctx.mode == "drill" and ctx.question_ids:
+        base = set(ctx.question_ids)
+        return {"number": sum(1 for a in asked if a in base), "total": len(ctx.question_ids),
+                "retry": qid not in base}
+    return {"number": len(asked), "total": planned_total(ctx, state), "retry": False}
+
+
 def _focus_weights(ctx: Context, bank: Any) -> dict[str, float] | None:
     if ctx.focus != "weak":
         return None
@@ -88,8 +99,7 @@ def ask(state: State, runtime: Runtime[Context]) -> Command[Literal["retrieve", 
     payload = {
         "question": turn["question"], "question_id": question["id"], "category": question["category"],
         "difficulty": question["difficulty"], "kind": turn["kind"], "main_question": question["text"],
-        "number": len(state.get("asked_ids", [])),
-        "total": planned_total(ctx, state),
+        **_counter(ctx, state, question["id"]),
         "followup": state.get("followups_asked", 0), "max_followups": ctx.max_followups,
     }
     answer = clean_answer(interrupt(payload))
