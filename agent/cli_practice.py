@@ -224,11 +224,15 @@ def _list_cards(cards: list[dict[str, Any]], as_json: bool) -> None:
 
 
 # ---------------------------------------------------------------- history / report
-def history(json_: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False) -> None:
-    """历史记录：各次会话的得分，以及各分类的平均分和趋势。"""
+def history(
+    json_: Annotated[bool, typer.Option("--json", help="输出 JSON")] = False,
+    include_simulated: Annotated[bool, typer.Option("--include-simulated",
+                                                    help="也统计模拟候选人的会话（mockint simulate / make demo）")] = False,
+) -> None:
+    """历史记录：各次会话的得分，以及各分类的平均分和趋势（默认不含模拟会话）。"""
     from agent.history import load_history
 
-    data = load_history()
+    data = load_history(include_simulated=include_simulated)
     if json_:
         print(json.dumps(data, ensure_ascii=False))
         return
@@ -243,6 +247,8 @@ def _show_history(data: dict[str, Any]) -> None:
     from agent.taxonomy import display_name
 
     console = Console()
+    if data.get("hidden_simulated"):
+        console.print(f"[dim]未计入 {data['hidden_simulated']} 场模拟会话（加 --include-simulated 查看）[/]")
     if not data["sessions"]:
         console.print("还没有练习记录。用 [bold]mockint interview[/] 或 [bold]mockint drill 主题[/] 开始。")
         return

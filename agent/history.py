@@ -80,9 +80,15 @@ def session_row(transcript: Transcript) -> dict[str, Any]:
     }
 
 
-def load_history(root: Path | None = None) -> dict[str, Any]:
+SIMULATED = "simulate"  # the mode of ``mockint simulate`` / ``make demo`` sessions (not the user's own answers)
+
+
+def load_history(root: Path | None = None, include_simulated: bool = False) -> dict[str, Any]:
+    """Your sessions; simulated ones (``mockint simulate``, ``make demo``) only with ``include_simulated``
+    (``hidden_simulated`` counts those left out)."""
     transcripts, skipped = iter_transcripts(root)
-    sessions = [session_row(t) for t in transcripts]
+    hidden = 0 if include_simulated else sum(1 for t in transcripts if t.mode == SIMULATED)
+    sessions = [session_row(t) for t in transcripts if include_simulated or t.mode != SIMULATED]
     series: dict[str, list[float]] = {}
     for row in sessions:
         for cat, avg in row["by_category"].items():
@@ -98,4 +104,4 @@ def load_history(root: Path | None = None) -> dict[str, Any]:
         }
         for cat, values in sorted(series.items(), key=lambda kv: sum(kv[1]) / len(kv[1]))
     ]
-    return {"sessions": sessions, "categories": categories, "skipped": skipped}
+    return {"sessions": sessions, "categories": categories, "skipped": skipped, "hidden_simulated": hidden}

@@ -47,9 +47,22 @@ def answers_file(tmp_path: Path, answers: list[str]) -> Path:
 
 
 # ---------------------------------------------------------------- history / report
+def test_history_leaves_simulated_sessions_out_unless_asked(isolated_home: Path, capsys: Any, monkeypatch: Any) -> None:
+    write_transcript(isolated_home, make_transcript("me-1", "interview", "2026-01-01T00:00:00+00:00", (4.0, 4.0)))
+    write_transcript(isolated_home, make_transcript("demo-1", "simulate", "2026-01-02T00:00:00+00:00", (10.0, 10.0)))
+    code, out, _ = invoke(["history", "--json"], capsys, monkeypatch)
+    data = json.loads(out)
+    assert [s["session_id"] for s in data["sessions"]] == ["me-1"] and data["hidden_simulated"] == 1
+    assert data["categories"] and all(c["sessions"] == 1 for c in data["categories"])  # the demo is not averaged in
+    code, out, _ = invoke(["history"], capsys, monkeypatch)
+    assert code == 0 and "未计入 1 场模拟会话" in out and "demo-1" not in out
+    code, out, _ = invoke(["history", "--json", "--include-simulated"], capsys, monkeypatch)
+    assert [s["session_id"] for s in json.loads(out)["sessions"]] == ["me-1", "demo-1"]
+
+
 def test_history_json_and_table(isolated_home: Path, capsys: Any, monkeypatch: Any) -> None:
     code, out, _ = invoke(["history", "--json"], capsys, monkeypatch)
-    assert code == 0 and json.loads(out) == {"sessions": [], "categories": [], "skipped": []}
+    assert code == 0 and json.loads(out) == {"sessions": [], "categories": [], "skipped": [], "hidden_simulated": 0}
     write_transcript(isolated_home, make_transcript("s-a", "interview", "2026-01-01T00:00:00+00:00", (3.0, 1.0)))
     write_transcript(isolated_home, make_transcript("s-b", "drill", "2026-01-02T00:00:00+00:00", (9.0, 8.0)))
     code, out, _ = invoke(["history", "--json"], capsys, monkeypatch)

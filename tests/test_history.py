@@ -39,7 +39,7 @@ def test_history_orders_sessions_and_computes_trend(isolated_home: Path) -> None
 
 
 def test_empty_history(isolated_home: Path) -> None:
-    assert load_history() == {"sessions": [], "categories": [], "skipped": []}
+    assert load_history() == {"sessions": [], "categories": [], "skipped": [], "hidden_simulated": 0}
 
 
 def test_find_transcript_by_id_prefix_path_and_errors(isolated_home: Path) -> None:
