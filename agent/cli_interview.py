@@ -83,6 +83,11 @@ def resume(
 
     ensure_store_quietly()
     ctx = replace(ctx, bank=load_bank_or_fail())
+    from rich.console import Console
+
+    from agent.interview_ui import show_resume_context
+
+    show_resume_context(Console(), values)  # the question being discussed and its last grade, before the prompt
     run_and_report(ctx, scripted, session_id=session_id, out=out)
 
 

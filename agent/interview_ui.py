@@ -117,6 +117,22 @@ def show_question(console: Console, payload: dict[str, Any]) -> None:
     console.print(Panel(Text(str(payload.get("question", ""))), title=title, border_style="cyan", title_align="left"))
 
 
+def show_resume_context(console: Console, values: dict[str, Any]) -> None:
+    """On ``mockint resume``: which question is being discussed and the last grade on it, so a pending
+    follow-up ("关于「背景」…") is not shown out of context."""
+    current = values.get("current") or {}
+    pending = values.get("turn") or {}
+    if not current or not pending:
+        return
+    console.print(Panel(Text(str(current.get("text", ""))), title="继续：正在讨论的题目", border_style="dim",
+                        title_align="left"))
+    last = next((t for t in reversed(values.get("turns") or []) if t.get("question_id") == current.get("id")), None)
+    if last is not None and pending.get("kind") == "followup":
+        from agent.schemas import Turn as TurnModel
+
+        show_turn(console, TurnModel.model_validate(last))
+
+
 def show_turn(console: Console, turn: Turn) -> None:
     grade = turn.grade
     if grade is None:

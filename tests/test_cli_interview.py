@@ -111,6 +111,22 @@ def test_answers_run_out_then_resume_and_sessions_listing(tmp_path: Path):
     assert "s-abc" in cli("sessions").out
 
 
+def test_resume_shows_the_question_and_last_grade_before_the_pending_followup(tmp_path: Path):
+    first = answers_file(tmp_path, ["奖励模型"])  # a partial answer: a follow-up is pending when answers run out
+    run = cli("interview", "--answers", str(first), "-n", "1", "-c", "rlhf", "--session", "s-fu",
+              "--out", str(tmp_path / "out"))
+    assert run.code == 0 and "mockint resume s-fu" in run.out
+    main = json.loads(cli("sessions", "--json").out)[0]
+    assert main["status"] == "paused"
+    run = cli("resume", "s-fu", "--answers", str(answers_file(tmp_path, ["不知道", "不知道"])),
+              "--out", str(tmp_path / "out"))
+    assert run.code == 0
+    context, _, rest = run.out.partition("追问 1/")
+    assert "继续：正在讨论的题目" in context and "请解释 rlhf-" in context  # the main question first
+    assert "评分" in context and "/ 10" in context  # and its last grade, before the follow-up prompt
+    assert rest
+
+
 def test_resume_unknown_session_is_usage_error():
     run = cli("resume", "no-such")
     assert run.code == 2 and "找不到会话" in run.error
