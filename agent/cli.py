@@ -23,6 +23,25 @@ app = typer.Typer(
 )
 
 
+def _plain_metavars() -> None:
+    """Help shows no ``<bool>`` on plain flags and ``<str>`` (not ``<list[str]>``) on repeatable options."""
+    from typer.core import TyperArgument, TyperOption
+
+    for cls in (TyperOption, TyperArgument):
+        original = cls.display_type_rich
+
+        def display(self: object, ctx: object, original: object = original) -> str | None:
+            if getattr(self, "is_flag", False) or getattr(getattr(self, "type", None), "name", "") == "boolean":
+                return None
+            shown = original(self, ctx)  # type: ignore[operator]
+            return shown.replace("list[", "").replace("]>", ">") if isinstance(shown, str) else shown
+
+        cls.display_type_rich = display  # type: ignore[method-assign,assignment]
+
+
+_plain_metavars()
+
+
 def _register() -> None:
     import importlib
 

@@ -8,6 +8,7 @@ from typing import Any
 import typer
 
 from agent.errors import UsageError
+from agent.taxonomy import categories_help
 
 
 def _load() -> list[Any]:
@@ -77,7 +78,7 @@ def stats(json_out: bool = typer.Option(False, "--json", help="输出一个 JSON
 
 
 def list_questions(
-    category: str | None = typer.Option(None, "--category", "-c", help="类别：slug、中文名或别名（如 RLHF）"),
+    category: str | None = typer.Option(None, "--category", "-c", help="类别：slug、中文名或别名（如 RLHF），见下方列表"),
     difficulty: int | None = typer.Option(None, "--difficulty", "-d", help="难度 1-3"),
     json_out: bool = typer.Option(False, "--json", help="输出一个 JSON 数组"),
 ) -> None:
@@ -145,6 +146,6 @@ def show(
 def register(app: typer.Typer) -> None:
     bank_app = typer.Typer(help="题库：统计、列表、查看题目。", no_args_is_help=True)
     bank_app.command("stats")(stats)
-    bank_app.command("list")(list_questions)
+    bank_app.command("list", epilog="分类：" + categories_help())(list_questions)
     bank_app.command("show")(show)
     app.add_typer(bank_app, name="bank")

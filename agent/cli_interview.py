@@ -11,18 +11,19 @@ from typing import Annotated, Any
 import typer
 
 from agent.errors import MockintError, UsageError
+from agent.taxonomy import categories_help
 
 SESSION_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
 def register(app: typer.Typer) -> None:
-    app.command("interview")(interview)
+    app.command("interview", epilog="分类：" + categories_help())(interview)
     app.command("sessions")(sessions)
     app.command("resume")(resume)
 
 
 def interview(
-    category: Annotated[list[str] | None, typer.Option("--category", "-c", help="题目分类（可多次指定）")] = None,
+    category: Annotated[list[str] | None, typer.Option("--category", "-c", help="题目分类（可多次指定；slug、中文名或别名，见下方列表）")] = None,
     difficulty: Annotated[int | None, typer.Option("--difficulty", "-d", help="起始难度 1-3（之后按表现 ±1）")] = None,
     n: Annotated[int, typer.Option("-n", help="主问题数量")] = 5,
     engine: Annotated[str, typer.Option("--engine", "-e", help="评分引擎: offline | llm")] = "offline",

@@ -119,3 +119,8 @@ _PROJECT_KIND = re.compile(
 def detect_kind(text: str) -> str:
     """``project`` for questions about the candidate's own project/experience, else ``knowledge``."""
     return "project" if _PROJECT_KIND.search(text) else "knowledge"
+
+
+def categories_help() -> str:
+    """The categories for ``--help`` texts: ``slug（名称）`` joined."""
+    return "、".join(f"{c.slug}（{c.name}）" for c in CATEGORIES)

@@ -175,3 +175,13 @@ def test_corrupt_sessions_db_is_a_clear_store_error():
     sessions_db().write_bytes(b"this is not a sqlite database" * 100)
     run = cli("sessions")
     assert run.code == 3 and "会话数据库" in run.error and "mv" in run.error
+
+
+def test_help_lists_categories_and_shows_no_bool_metavars():
+    from agent.taxonomy import CATEGORIES
+
+    for args in (["interview", "--help"], ["bank", "list", "--help"], ["ingest", "--help"], ["history", "--help"]):
+        out = CliRunner().invoke(app, args, env={"COLUMNS": "200"}).stdout
+        assert "<bool>" not in out and "list[" not in out, args
+    out = CliRunner().invoke(app, ["interview", "--help"], env={"COLUMNS": "200"}).stdout
+    assert all(c.slug in out for c in CATEGORIES)
