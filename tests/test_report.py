@@ -78,6 +78,7 @@ def test_html_is_standalone_with_marks_all_turns_and_escaping() -> None:
             value = attrs.get(key)
             assert value is None or value.startswith("#"), (tag, attrs)
     assert not any(t == "link" for t, _ in doc.tags)
+    assert "fonts-noto-cjk" in page.split("分类得分")[0]  # the CJK font note is visible at the top
     assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "") and "https://" not in page
     # the evil answer is shown as text, not markup
     assert "<script>" not in page and "&lt;script&gt;" in page
