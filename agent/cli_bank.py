@@ -39,6 +39,9 @@ def _origin() -> str:
     return "来源 " + "、".join("内置笔记" if s.kind == "builtin" else s.name for s in state.sources)
 
 
+WIDE_LIST = 120  # below this terminal width `bank list` prints one line per question
+
+
 def _stars(n: int) -> str:
     return "⭐" * n
 
@@ -93,19 +96,33 @@ def list_questions(
         return
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     from agent.taxonomy import display_name
 
+    console = Console()
     table = Table(title=f"{len(questions)} 道题（{_origin()}）")
+    narrow = console.width < WIDE_LIST
     table.add_column("id", no_wrap=True)
-    table.add_column("类别")
-    table.add_column("难度")
-    table.add_column("题目", overflow="fold")
-    table.add_column("来源", justify="right")
+    if not narrow:
+        table.add_column("类别")
+    table.add_column("难度", no_wrap=True)
+    table.add_column("题目")
+    if not narrow:
+        table.add_column("来源", justify="right")
+    id_width = max((len(q.id) for q in questions), default=2)
+    room = max(10, console.width - id_width - 6 - 10)  # borders and padding of three columns
     for q in questions:
         mark = "（项目）" if q.kind == "project" else ""
-        table.add_row(q.id, display_name(q.category), _stars(q.difficulty), q.text + mark, str(len(q.sources)))
-    Console().print(table)
+        text = Text(q.text + mark)
+        if narrow:  # one line per question, cut with "…" at the edge (never folded mid-word)
+            text.truncate(room, overflow="ellipsis")
+        cells = [q.id, display_name(q.category), _stars(q.difficulty), text, str(len(q.sources))]
+        table.add_row(*([cells[0], cells[2], cells[3]] if narrow else cells))
+    console.print(table)
+    if narrow:
+        console.print(f"[dim]终端宽度 {console.width} < {WIDE_LIST}：每题一行，题目可能截断；完整内容用 "
+                      "mockint bank show ID，或 --json[/]")
 
 
 def show(

@@ -53,7 +53,7 @@ def test_list_json_filters() -> None:
 
 
 def test_list_human() -> None:
-    result = runner.invoke(app, ["bank", "list", "-c", "position"])
+    result = runner.invoke(app, ["bank", "list", "-c", "position"], env={"COLUMNS": "200"})
     assert result.exit_code == 0 and "位置编码与长上下文" in result.stdout
 
 
@@ -90,3 +90,13 @@ def test_cli_reads_the_home_bank_when_present(isolated_home: Path) -> None:
 def test_help(args: list[str]) -> None:
     result = runner.invoke(app, args)
     assert result.exit_code == 0 and "--" in result.stdout
+
+
+def test_list_adapts_to_the_terminal_width() -> None:
+    narrow = CliRunner().invoke(app, ["bank", "list"], env={"COLUMNS": "80"}).stdout
+    wide = CliRunner().invoke(app, ["bank", "list"], env={"COLUMNS": "200"}).stdout
+    n = len(load_bank())
+    rows = [line for line in narrow.splitlines() if line.startswith("│")]
+    assert len(rows) == n  # one line per question at 80 columns (not ~4 lines each, folded mid-word)
+    assert all(len(line) <= 80 for line in narrow.splitlines()) and "mockint bank show ID" in narrow
+    assert "对齐与强化学习" in wide and len([ln for ln in wide.splitlines() if ln.startswith("│")]) < 2 * n
