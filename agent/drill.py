@@ -7,6 +7,8 @@ Topic matching (:func:`topic_questions`)
      points mention the topic (a "LoRA" drill asks LoRA questions before other SFT ones), then the rest;
   2. otherwise free text ("偏好数据"): questions mentioning the topic, then questions the retriever finds for
      it (``search_questions``, score ≥ ``QUESTION_GATE``).
+  Among the questions mentioning the topic, those whose own text names it come first — your own notes' questions
+  before the shipped ones — then those that mention it only in a section, tag or reference point.
   Each tier is ordered weakest first (below); the first ``n`` questions are asked.
 
 Order (:func:`order_weakest`), from the review store:
@@ -84,6 +86,25 @@ def _retrieved_ids(retriever: Any, topic: str, k: int) -> list[str]:
     return ids
 
 
+def _own(q: Question) -> bool:
+    """The question comes (also) from a note the user ingested, not only from the shipped notes."""
+    return any(s.file not in _shipped_files() for s in q.sources)
+
+
+def _shipped_files() -> frozenset[str]:
+    from agent.config import default_sources_dir
+
+    root = default_sources_dir()
+    return frozenset(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()) if root.exists() else frozenset()
+
+
+def _named_first(mentions: list[Question], key: str) -> list[list[Question]]:
+    """Questions whose own text names the topic before those that only mention it in a section or a point; among
+    them, the user's own notes' questions first (``drill FlashAttention -n 1`` asks "FlashAttention 为什么快？")."""
+    named = [q for q in mentions if key in _norm(q.text)]
+    return [[q for q in named if _own(q)], [q for q in named if not _own(q)], [q for q in mentions if q not in named]]
+
+
 def topic_tiers(topic: str, bank: Sequence[Question], retriever: Any = None, k: int = 20) -> list[list[Question]]:
     """The questions a drill on ``topic`` may ask, as tiers asked in order (weakest first inside each tier):
     category topic → [questions mentioning the topic, the rest of the category]; free text → [questions
@@ -95,12 +116,12 @@ def topic_tiers(topic: str, bank: Sequence[Question], retriever: Any = None, k: 
     if cats:
         pool = [q for q in bank if q.category in cats]
         first = [q for q in pool if key in _haystack(q)]
-        tiers = [first, [q for q in pool if q not in first]]
+        tiers = [*_named_first(first, key), [q for q in pool if q not in first]]
     else:
         first = [q for q in bank if key in _haystack(q)]
         by_id = {q.id: q for q in bank}
         retrieved = [by_id[i] for i in dict.fromkeys(_retrieved_ids(retriever, topic, k)) if i in by_id]
-        tiers = [first, [q for q in retrieved if q not in first]]
+        tiers = [*_named_first(first, key), [q for q in retrieved if q not in first]]
     tiers = [t for t in tiers if t]
     if not tiers:
         from agent.taxonomy import display_name

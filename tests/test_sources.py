@@ -125,3 +125,20 @@ def test_shipped_vectors_match_the_notes_and_embedder() -> None:
     texts += [q.text for q in load(bank_path())]
     assert all(text_key(t) in vectors for t in texts), hint
     assert shipped_vectors("openai-compatible:bge-m3") == {}  # never used for another embedder
+
+
+def test_drill_prefers_the_users_own_question_naming_the_topic(tmp_path: Path, capsys, monkeypatch) -> None:
+    notes = tmp_path / "mine"
+    notes.mkdir()
+    (notes / "fa.md").write_text("## FlashAttention 为什么快？\n\n分块计算，在 SRAM 里完成 softmax，减少 HBM 读写。\n",
+                                 encoding="utf-8")
+    assert run_main(capsys, monkeypatch, "ingest", str(notes))[0] == 0
+    shipped = [q for q in load_bank(bank_path()) if "flashattention" in q.text.casefold()]
+    assert shipped  # the shipped notes have FlashAttention questions too
+    answers = tmp_path / "a.txt"
+    answers.write_text("分块计算，减少 HBM 读写\n不知道\n不知道\n", encoding="utf-8")
+    code, out, err = run_main(capsys, monkeypatch, "drill", "FlashAttention", "-n", "1", "--answers", str(answers),
+                              "--out", str(tmp_path / "o"))
+    assert code == 0, err
+    turns = json.loads((tmp_path / "o" / "transcript.json").read_text(encoding="utf-8"))["turns"]
+    assert "fa.md" in {s["file"] for s in turns[0]["sources"]} and "FlashAttention" in turns[0]["question"]
