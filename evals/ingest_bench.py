@@ -1,4 +1,5 @@
-"""Ingest timing: full ingest of the default corpus into a fresh data home, then an unchanged re-ingest.
+"""Ingest timing: building a fresh data home from the shipped notes (their shipped vectors are loaded, nothing is
+embedded; ``mockint bench`` measures embedding from scratch), then an unchanged re-ingest.
 
 Usage: ``python evals/ingest_bench.py [--out evals/results/ingest.json]``
 

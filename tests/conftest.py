@@ -6,7 +6,7 @@ import ipaddress
 import socket
 
 import pytest
-from fixtures_store import built_home, fake_bank, small_corpus, use_built_home  # noqa: F401
+from fixtures_store import built_home, embedded, fake_bank, small_corpus, use_built_home  # noqa: F401
 
 _real_connect = socket.socket.connect
 

@@ -6,8 +6,8 @@ Usage in a test::
         monkeypatch.setenv("MOCKINT_HOME", str(built_home))
         ...
 
-or simply request ``use_built_home`` (does the monkeypatching). The home holds ``chroma/`` (chunks, bank
-questions, manifest) and ``bank.jsonl``. Treat it as read-only.
+or simply request ``use_built_home`` (does the monkeypatching). The home holds ``chroma/`` (chunks and bank
+questions of generation 1, loaded from the shipped vectors) and ``store.json``. Treat it as read-only.
 
 A finished build is also kept in the temp dir under a digest of the code + corpus + library versions and
 copied on the next session when nothing changed (set ``MOCKINT_TEST_STORE_CACHE=0`` to always rebuild).
@@ -24,8 +24,8 @@ import pytest
 from agent.config import use_home
 
 _ROOT = Path(__file__).resolve().parent.parent
-_BUILD_MODULES = ("bank", "chunking", "config", "dedupe", "embeddings", "ingest", "schemas", "store",
-                  "taxonomy", "textio")  # the modules (and agent/notes/) whose code shapes the built store
+_BUILD_MODULES = ("bank", "chunking", "config", "dedupe", "embeddings", "ingest", "ingest_plan", "ingest_write",
+                  "schemas", "shipped_vectors", "store", "store_state", "taxonomy", "textio")  # (and agent/notes/)
 
 
 def _build_key() -> str:
@@ -36,7 +36,7 @@ def _build_key() -> str:
     digest = hashlib.sha256()
     agent = _ROOT / "agent"
     files = sorted(agent / f"{m}.py" for m in _BUILD_MODULES) + sorted((agent / "notes").rglob("*.py"))
-    files += sorted((_ROOT / "knowledge" / "sources").rglob("*"))
+    files += sorted((_ROOT / "knowledge" / "sources").rglob("*")) + sorted((_ROOT / "knowledge" / "vectors").rglob("*"))
     for file in files:
         if file.is_file():
             digest.update(file.relative_to(_ROOT).as_posix().encode() + b"\0" + file.read_bytes())
@@ -77,6 +77,22 @@ def built_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     with use_home(path):
         _cached_build(path)
     yield path
+
+
+@pytest.fixture
+def embedded(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every passage text sent to e5 during the test."""
+    from agent import embeddings
+
+    seen: list[str] = []
+    real = embeddings.embed_passages
+
+    def counting(texts: list[str]):
+        seen.extend(texts)
+        return real(texts)
+
+    monkeypatch.setattr(embeddings, "embed_passages", counting)
+    return seen
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from agent import cli_store, embeddings, store
+from agent import cli_store, store
 from agent import ingest as ingest_mod
 from agent.errors import MockintError, UsageError
 from agent.ingest import ingest
@@ -18,20 +18,6 @@ from agent.ingest import ingest
 runner = CliRunner()
 app = typer.Typer()  # only our commands: isolates these tests from other areas' CLI modules
 cli_store.register(app)
-
-
-@pytest.fixture
-def embedded(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every passage text sent to e5 during the test."""
-    seen: list[str] = []
-    real = embeddings.embed_passages
-
-    def counting(texts: list[str]):
-        seen.extend(texts)
-        return real(texts)
-
-    monkeypatch.setattr(embeddings, "embed_passages", counting)
-    return seen
 
 
 def _sources() -> set[str]:

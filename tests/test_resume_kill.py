@@ -96,7 +96,9 @@ def test_real_grader_strong_partial_empty_through_the_graph(real_env: dict[str, 
     assert 2 < score["RLHF"] < 8
     follow = [t for t in result.transcript.turns if t.kind == "followup"]
     rlhf_follow = next(t for t in follow if "RLHF" not in t.question and t.question_id == mains["RLHF"].question_id)
-    assert any(p in rlhf_follow.question for p in ("奖励模型", "PPO"))  # aimed at a missing point
+    targeted = " ".join(v.point for v in rlhf_follow.grade.points) if rlhf_follow.grade else ""
+    assert any(p in targeted for p in ("奖励模型", "PPO"))  # aimed at (and graded on) a missing point
+    assert not any(p in rlhf_follow.question for p in ("奖励模型", "PPO"))  # without naming the answer
 
 
 def test_cli_interview_answers_file_end_to_end(real_env: dict[str, str], tmp_path: Path):

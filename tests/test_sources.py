@@ -20,19 +20,6 @@ USER_NOTE = ("# 我的笔记\n\n## 梯度累积和大 batch 训练等价吗？\n
 
 
 @pytest.fixture
-def embedded(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    seen: list[str] = []
-    real = embeddings.embed_passages
-
-    def counting(texts: list[str]):
-        seen.extend(texts)
-        return real(texts)
-
-    monkeypatch.setattr(embeddings, "embed_passages", counting)
-    return seen
-
-
-@pytest.fixture
 def notes(tmp_path: Path) -> Path:
     folder = tmp_path / "my-notes"
     folder.mkdir()
