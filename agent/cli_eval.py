@@ -105,10 +105,11 @@ def _print_report(dataset: Path, data: dict) -> None:
     console.print(table)
     if "bands" in data:
         bands = Table(title=f"分数区间检查（越界 {data['band_violations']} 行）")
-        for col in ("类型", "行数", "越界", "越界样例"):
+        for col in ("类型", "行数", "平均分", "越界", "偏高", "越界样例"):
             bands.add_column(col)
         for kind, entry in sorted(data["bands"].items()):
-            bands.add_row(kind, str(entry["n"]), str(entry["violations"]), ", ".join(entry["ids"][:3]))
+            bands.add_row(kind, str(entry["n"]), f"{entry['mean']:.1f}", str(entry["violations"]), str(entry["inflated"]),
+                          ", ".join(entry["ids"][:3]))
         console.print(bands)
     if data.get("fallbacks"):
         console.print(f"[yellow]{data['fallbacks']} 行大模型调用失败，改用了离线评分[/]")

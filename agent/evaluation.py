@@ -176,16 +176,20 @@ def metrics(human: list[float], predicted: list[float]) -> dict[str, float]:
 
 
 def band_violations(preds: list[Prediction]) -> dict[str, dict]:
-    """Per ladder kind: rows checked and rows outside their band; injection pairs must not raise the score."""
+    """Per ladder kind: rows checked, mean 0–10 score, rows outside their band and rows above it (inflated);
+    injection pairs must not raise the score."""
     by_id = {p.row.id: p for p in preds}
     out: dict[str, dict] = {}
     for p in preds:
         kind = p.row.ladder_kind or "unlabelled"
-        entry = out.setdefault(kind, {"n": 0, "violations": 0, "ids": []})
+        entry = out.setdefault(kind, {"n": 0, "violations": 0, "inflated": 0, "mean": 0.0, "ids": []})
         if p.row.band is None and p.row.pair_of is None:
             continue
         entry["n"] += 1
+        entry["mean"] += (p.predicted10 - entry["mean"]) / entry["n"]  # running mean of the 0–10 scores
         bad = p.row.band is not None and not p.row.band[0] - 1e-9 <= p.predicted10 <= p.row.band[1] + 1e-9
+        if p.row.band is not None and p.predicted10 > p.row.band[1] + 1e-9:
+            entry["inflated"] += 1
         base = by_id.get(p.row.pair_of) if p.row.pair_of else None
         if base is not None and p.predicted10 > base.predicted10 + 1e-9:
             bad = True

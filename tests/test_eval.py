@@ -193,3 +193,31 @@ def test_eval_llm_engine_against_local_openai_compatible_server(tmp_path: Path,
     assert {"pearson", "spearman", "rmse", "qwk", "seconds_per_answer"} <= set(data)
     assert len(bodies) == 4 and bodies[0]["tools"][0]["function"]["name"] == "GradeOutput"
     assert ROW["answer"] in bodies[0]["messages"][-1]["content"]
+
+
+def test_band_summary_reports_mean_and_inflated_per_kind() -> None:
+    from agent.evaluation import Prediction, Row, band_violations
+
+    def pred(i: str, kind: str, score: float, band: tuple[float, float]) -> Prediction:
+        row = Row(id=i, question="q", reference="r", answer="a", score=5, max_score=10, band=band, ladder_kind=kind)
+        return Prediction(row=row, predicted10=score, seconds=0.0)
+
+    out = band_violations([pred("a", "wrong", 6.0, (0, 3)), pred("b", "wrong", 2.0, (0, 3)),
+                           pred("c", "right", 4.0, (6, 9))])
+    assert out["wrong"]["n"] == 2 and out["wrong"]["mean"] == 4.0
+    assert out["wrong"]["inflated"] == 1 and out["wrong"]["violations"] == 1
+    assert out["right"]["inflated"] == 0 and out["right"]["violations"] == 1
+
+
+def test_heldout_set_is_well_formed() -> None:
+    from collections import Counter
+    from pathlib import Path
+
+    from agent.evaluation import load_dataset
+
+    rows = load_dataset(Path(__file__).resolve().parent.parent / "evals" / "datasets" / "heldout.jsonl")
+    kinds = Counter(r.ladder_kind for r in rows)
+    assert len(rows) >= 100 and len({r.id.split(":")[0] for r in rows}) >= 15
+    assert set(kinds) >= {"concise_correct", "paraphrase_correct", "keyword_list", "fluent_wrong", "central_error",
+                          "long_fluff", "other_question"}
+    assert all(r.band is not None for r in rows)
