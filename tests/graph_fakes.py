@@ -43,15 +43,17 @@ BANK = [
 class FakeRetriever:
     """Returns one relevant chunk for queries mentioning a known topic, nothing otherwise."""
 
-    def __init__(self, relevant: bool = True) -> None:
+    def __init__(self, relevant: bool = True, hits: list[RetrievedChunk] | None = None) -> None:
         self.relevant = relevant
         self.queries: list[str] = []
+        self.hits = hits
 
     def search(self, query: str, k: int) -> Any:
         from types import SimpleNamespace
 
         self.queries.append(query)
-        hits = [RetrievedChunk(chunk_id="rag.md#3", source="rag.md", section="RAG", text="分块大小影响召回。", score=0.9)]
+        hits = self.hits or [RetrievedChunk(chunk_id="rag.md#3", source="rag.md", section="RAG", text="分块大小影响召回。",
+                                            score=0.9)]
         return SimpleNamespace(hits=hits if self.relevant else [], relevant=self.relevant)
 
 

@@ -10,7 +10,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 
 from agent.context import Context
 from agent.engines.offline import OfflineEngine
-from agent.schemas import GradeOutput, GradeRequest, PointVerdict
+from agent.schemas import GradeOutput, GradeRequest, PointVerdict, RetrievedChunk
 from agent.sessions import run_session
 
 
@@ -191,20 +191,57 @@ def test_no_reference_grades_by_rubric_alone():
     result, _ = run(ctx, ["一些回答"])
     grade = result.transcript.turns[0].grade
     assert grade.no_reference and grade.points == []
-    assert "没有找到参考资料" in grade.feedback
+    assert "没有这道题的参考答案" in grade.feedback
 
 
-def test_retrieved_chunks_fill_in_when_bank_has_few_points():
+def test_bank_points_are_never_padded_and_the_answer_is_never_a_query():
     retriever = FakeRetriever()
     ctx = make_ctx(question_ids=("rag-2",), retriever=retriever, max_followups=0)
     claim = "分块的大小会影响检索召回率和上下文完整性，一般按语义段落切分并保留重叠窗口。"
-    result, _ = run(ctx, ["分块", claim])
+    result, _ = run(ctx, [claim])
     ids = [v.chunk_id for v in result.transcript.turns[0].grade.points]
-    assert ids == ["bank:rag-2#0", "rag.md#3"]
-    assert retriever.queries == ["请解释 rag-2 的原理"]  # a short answer has no claims to retrieve for
-    ctx = make_ctx(question_ids=("rag-2",), retriever=(retriever := FakeRetriever()), max_followups=0)
-    run(ctx, [claim])
-    assert retriever.queries == ["请解释 rag-2 的原理", claim[:300]]  # question, then the answer's claims
+    assert ids == ["bank:rag-2#0"]  # one note answer → one point, nothing from another question
+    assert claim not in retriever.queries
+
+
+def _no_answer_ctx(hits: list[RetrievedChunk]) -> tuple[Context, FakeRetriever]:
+    from graph_fakes import q
+
+    retriever = FakeRetriever(hits=hits)
+    bank = [*BANK, q("bare", "rag", 2, [])]  # its note gives no answer; its card is rag.md lines 1-10
+    return Context(bank=bank, retriever=retriever, engine=OfflineEngine(substring_grade), question_ids=("bare",),
+                   record_review=False, max_followups=0), retriever
+
+
+def test_question_without_note_answer_uses_only_its_own_card():
+    own = RetrievedChunk(chunk_id="rag.md:2-8:aa", source="rag.md", section="RAG", score=0.6,
+                         text="RAG 基础\n检索增强生成先检索相关文档，再把文档拼进提示词生成答案。")
+    other = RetrievedChunk(chunk_id="rag.md:40-60:bb", source="rag.md", section="多模态", score=0.95,
+                           text="多模态大模型，支持文字、图片和音频输入。")
+    ctx, retriever = _no_answer_ctx([other, own])
+    result, _ = run(ctx, ["检索增强生成就是先检索再生成，减少幻觉。"])
+    points = [v.point for v in result.transcript.turns[0].grade.points]
+    assert points and all("多模态" not in p for p in points)
+    assert all(v.chunk_id == own.chunk_id for v in result.transcript.turns[0].grade.points)
+    assert retriever.queries == ["请解释 bare 的原理"]  # the question, never the answer
+
+
+def test_question_without_any_qualifying_chunk_says_the_notes_have_no_answer():
+    other = RetrievedChunk(chunk_id="code.md:1-9:cc", source="code.md", section="代码模型", score=0.95,
+                           text="代码模型，专注于代码生成和补全任务。")
+    ctx, _ = _no_answer_ctx([other])
+    result, _ = run(ctx, ["一些回答"])
+    grade = result.transcript.turns[0].grade
+    assert grade.no_reference and grade.points == []
+    assert "笔记里没有这道题的参考答案" in grade.notices
+    assert any("code.md › 代码模型" in n for n in grade.notices)  # the closest section, as reading only
+
+
+def test_interview_log_lines_are_not_reference_points():
+    from agent.nodes.references import chunk_sentences
+
+    text = "面经\n项目深挖：RAG 系统的召回怎么优化，聊了半小时（百度）\n召回阶段可以用混合检索并加入重排模型提升精度。"
+    assert chunk_sentences(text) == ["召回阶段可以用混合检索并加入重排模型提升精度。"]
 
 
 def test_project_question_uses_star_rubric():

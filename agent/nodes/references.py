@@ -1,14 +1,16 @@
-"""Reference points for one turn: the bank's points, retrieved chunks (gated by relevance), or the STAR rubric.
+"""Reference points for one turn, only from where they belong: the question's own note answer, or its own card.
 
 Rules:
   * ``project`` questions: the STAR rubric (背景/目标/做法/结果/反思) as points, ids ``rubric:star#<i>``.
-  * main turn: the question's bank points (``bank:<qid>#<i>``); retrieved chunks for the question and for the
-    answer's key claims (answers of 30+ characters) are added as points only when the bank has fewer than 2
-    points (so a strong answer that covers the bank points is not penalised by extra text), only for hits
-    scoring ≥ 0.55, as single content sentences (≤ 100 chars) closest to the question; all hit ids are allowed citations.
-  * follow-up turn: the targeted point(s); a follow-up taken from the notes is graded against chunks retrieved
-    for it.
-  * nothing relevant at all → ``no_reference=True``: graded on the rubric alone, never an invented reference.
+  * main turn: the question's bank points (``bank:<qid>#<i>``, its 答案要点 / answer block in its note) and only
+    those — never padded with retrieved text from another question.
+  * a question whose note gives no answer: retrieval runs with the **question** (never the candidate's answer),
+    and a hit becomes a source of points only when it is the question's own card (same note file, lines
+    overlapping the question's lines); its content sentences (no questions, no interview-log lines) are the points.
+  * follow-up turn: the targeted point(s); a follow-up taken from the notes is graded against its own card the same
+    way.
+  * nothing qualifies → ``no_reference=True`` with the notice 「笔记里没有这道题的参考答案」 and the closest note
+    sections as reading; graded on the rubric alone, never against another topic.
 """
 
 from __future__ import annotations
@@ -28,13 +30,11 @@ STAR_POINTS = (
     "结果：可量化的效果（指标、上线情况）",
     "反思：遇到的困难、教训与可以改进之处",
 )
-MIN_BANK_POINTS = 2
 MAX_CHUNK_POINTS = 3
 CHUNK_POINT_CHARS = 100
 MIN_SENTENCE_CHARS = 8  # shorter lines are labels / headings, not content
-CLAIM_QUERY_CHARS = 300
-MIN_CLAIM_CHARS = 30  # "不知道" has no claims worth retrieving for
-POINT_MIN_SCORE = 0.55  # a hit becomes a reference point only above this (the gate itself is retrieval's)
+NO_ANSWER_NOTICE = "笔记里没有这道题的参考答案"
+READING_NOTICE = "可以先读笔记：{sections}"
 TRUNCATION_NOTICE = "回答过长（{n} 字），只评了前 {limit} 字"
 RETRIEVAL_NOTICE = "检索不可用（{error}），本题只用题库要点评分"
 
@@ -53,6 +53,8 @@ _ENUM = re.compile(r"^\d{1,2}[.、]\s*")
 _LABEL = re.compile(r"^(答案要点|参考答案|答案|要点|Answer|A)\s*[:：]\s*", re.IGNORECASE)
 _QUOTE = re.compile(r"^\s*>\s?")
 _SOURCES = re.compile(r"^(sources?|来源|参考资料|参考链接)\s*[:：]", re.IGNORECASE)
+# lines of interview logs (面经): "项目深挖：…聊了半小时（百度）", "一面：问了…"
+_INTERVIEW_LOG = re.compile(r"[一二三四]面|HR面|面试官|聊了|问了|面经|[（(][^）)]{1,12}[）)]\s*$")
 _MARKUP = re.compile(r"\*\*|__|==|`|\$+|^#+\s*|^\s*(?:[-*+•]|\d+[.、)])\s+", re.MULTILINE)
 
 
@@ -84,7 +86,8 @@ def chunk_sentences(text: str, section: str = "") -> list[str]:
             continue
         for sentence in re.split(r"(?<=[。！；;!？?])|(?<=\D)(?=\d{1,2}[.、]\s*[^\d\s])", line):
             sentence = _ENUM.sub("", sentence.strip())
-            if len(sentence) >= MIN_SENTENCE_CHARS and not sentence.endswith((":", "：")) and not _is_question(sentence):
+            if (len(sentence) >= MIN_SENTENCE_CHARS and not sentence.endswith((":", "：")) and not _is_question(sentence)
+                    and not _INTERVIEW_LOG.search(sentence)):
                 out.append(_clip(sentence))
     return out
 
@@ -136,6 +139,27 @@ def _search(retriever: Any, query: str, k: int) -> list[RetrievedChunk]:
     return list(result.hits) if result.relevant else []
 
 
+def _chunk_lines(chunk_id: str) -> tuple[int, int] | None:
+    """The ``first-last`` line range encoded in a chunk id (``file:first-last:digest``)."""
+    m = re.search(r":(\d+)-(\d+):[^:]*$", chunk_id)
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def own_card(hit: RetrievedChunk, question: Question) -> bool:
+    """A hit is the question's own card: same note file and lines overlapping one of the question's sources."""
+    lines = _chunk_lines(hit.chunk_id)
+    if lines is None:
+        return False
+    return any(src.file == hit.source and lines[0] <= src.lines[1] and src.lines[0] <= lines[1]
+               for src in question.sources)
+
+
+def reading_notice(hits: list[RetrievedChunk], limit: int = 2) -> str | None:
+    """The closest note sections (file › section) as reading for a question the notes don't answer."""
+    seen = list(dict.fromkeys(f"{h.source} › {h.section}" for h in hits if h.section))[:limit]
+    return READING_NOTICE.format(sections="；".join(seen)) if seen else None
+
+
 def build_request(
     question: Question, turn: dict[str, Any], retriever_factory: Any, k: int, max_chars: int
 ) -> tuple[GradeRequest, list[str], list[str]]:
@@ -152,25 +176,23 @@ def build_request(
         ], notices
     if turn.get("kind") == "followup":
         points = [RefPoint(**p) for p in turn.get("targets", [])]
-        queries = [] if points else [turn["question"]]
+        query = None if points else turn["question"]
     else:
         points = bank_points(question)
-        queries = [question.text]
-        if len(points) < MIN_BANK_POINTS and len(answer.strip()) >= MIN_CLAIM_CHARS:
-            queries.append(answer[:CLAIM_QUERY_CHARS])
+        query = None if points else question.text  # the question, never the candidate's answer
     hits: list[RetrievedChunk] = []
-    if queries:
+    if query is not None:
         try:
-            retriever = retriever_factory()
-            for query in queries:
-                hits.extend(h for h in _search(retriever, query, k) if h.chunk_id not in {x.chunk_id for x in hits})
+            hits = _search(retriever_factory(), query, k)
         except Exception as exc:  # noqa: BLE001 - a broken store degrades to bank points, with a notice
             log.warning("retrieval failed: %s", exc)
             notices.append(RETRIEVAL_NOTICE.format(error=str(exc).splitlines()[0][:80] if str(exc) else type(exc).__name__))
-    if len(points) < MIN_BANK_POINTS:
-        query = queries[0] if queries else turn["question"]
-        strong = [h for h in hits if h.score >= POINT_MIN_SCORE]
-        points += chunk_points(strong, query, MAX_CHUNK_POINTS - len(points))
+        points = chunk_points([h for h in hits if own_card(h, question)], query, MAX_CHUNK_POINTS)
+        if not points:
+            notices.append(NO_ANSWER_NOTICE)
+            reading = reading_notice(hits)
+            if reading:
+                notices.append(reading)
     ids = sorted({p.chunk_id for p in points} | {h.chunk_id for h in hits})
     request = GradeRequest(
         question=turn["question"], kind="knowledge", reference_points=points, answer=answer, no_reference=not points
