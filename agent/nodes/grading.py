@@ -16,6 +16,7 @@ from agent.schemas import Grade, GradeOutput, GradeRequest, Reflection
 from agent.state import State
 
 UNVERIFIED_FALLBACK = "大模型评分 {n} 次未通过校验，本题改用离线评分"
+OFFLINE_COVERAGE_ONLY = "离线评分：只核对要点覆盖，未核对事实对错（需要核对事实请用 --engine llm）"
 
 
 def retrieve(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
@@ -59,13 +60,20 @@ def to_grade(out: GradeOutput, engine_name: str, request: GradeRequest, notices:
         rubric_version=RUBRIC_VERSION,
         engine=label,
         no_reference=request.no_reference,
-        notices=list(notices) + [n for n in own_notices if n not in notices],
+        notices=list(notices) + [n for n in own_notices if n not in notices] + _coverage_only(label, request),
     )
 
 
+def _coverage_only(engine_label: str, request: GradeRequest) -> list[str]:
+    """The offline grader matches words and meaning against the points; it cannot tell a fluent wrong claim from a
+    right one beyond its negation / direction checks, so its knowledge grades say so."""
+    offline = engine_label.startswith("offline")
+    return [OFFLINE_COVERAGE_ONLY] if offline and request.kind == "knowledge" and request.reference_points else []
+
+
 def _with_no_reference_note(feedback: str) -> str:
-    note = "（知识库中没有找到参考资料，本题仅按评分标准评分）"
-    return feedback if "没有找到参考资料" in feedback else (note + feedback)
+    note = "（笔记里没有这道题的参考答案，本题只按切题程度和内容量粗评，未核对事实）"
+    return feedback if "没有这道题的参考答案" in feedback else (note + feedback)
 
 
 def reflect(state: State, runtime: Runtime[Context]) -> Command[Literal["grade", "follow_up"]]:
