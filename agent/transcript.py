@@ -2,7 +2,7 @@
 
 ``transcript.json`` is ``Transcript.model_dump(mode="json")``; its JSON schema is :func:`transcript_schema`
 (``mockint interview --schema``). Stable keys: ``session_id``, ``engine``, ``turns``, ``summary``.
-A question's final score is ``max(main, (main + best follow-up) / 2)`` (see ``agent.nodes.flow``).
+A question's final score is ``max(main, (main + best follow-up) / 2)`` (``agent.grading.rubric.question_score``).
 """
 
 from __future__ import annotations

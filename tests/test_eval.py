@@ -221,3 +221,21 @@ def test_heldout_set_is_well_formed() -> None:
     assert set(kinds) >= {"concise_correct", "paraphrase_correct", "keyword_list", "fluent_wrong", "central_error",
                           "long_fluff", "other_question"}
     assert all(r.band is not None for r in rows)
+
+
+def test_readme_rubric_table_is_rubric_py() -> None:
+    from pathlib import Path
+
+    from agent.grading.rubric import rubric_table, score_bounds
+    from agent.schemas import GradeOutput, PointVerdict
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert rubric_table() in readme
+
+    def bounds(*statuses: str) -> tuple[float, float]:
+        points = [PointVerdict(point=f"p{i}", chunk_id="c", quote="q", status=s) for i, s in enumerate(statuses)]  # type: ignore[arg-type]
+        return score_bounds(GradeOutput(points=points, score=0))
+
+    assert bounds("covered", "covered") == (8.0, 10.0)
+    assert bounds("partial", "missing") == (1.0, 4.5)  # a single partial point (c = 0.25) can never score 7
+    assert bounds("missing") == (0.0, 2.0)

@@ -29,9 +29,9 @@ def test_history_orders_sessions_and_computes_trend(isolated_home: Path) -> None
     assert all(s["finished"] for s in data["sessions"])
     assert data["skipped"] == [str(bad / "transcript.json")]
     cats = {c["category"]: c for c in data["categories"]}
-    # main 4 / follow-up 6 → the question's final score is the best of the two
-    assert cats["RLHF 对齐"]["series"] == [6.0, 6.0, 9.0]
-    assert cats["RLHF 对齐"]["trend"] == 3.0
+    # main 4 / follow-up 6 → the graph's final score max(4, (4 + 6) / 2) = 5, not the best turn
+    assert cats["RLHF 对齐"]["series"] == [5.0, 6.0, 9.0]
+    assert cats["RLHF 对齐"]["trend"] == 4.0
     assert cats["微调"]["series"] == [1.0, 2.0, 7.0] and cats["微调"]["sparkline"] == "▁▂▆"
     assert cats["RAG"]["average"] == 0.0
     # weakest category first

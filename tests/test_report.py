@@ -133,3 +133,18 @@ def test_json_report_round_trips() -> None:
 def test_unknown_format_is_usage_error() -> None:
     with pytest.raises(UsageError):
         render(make_transcript(), "pdf")
+
+
+def test_report_question_score_is_the_graph_definition() -> None:
+    """A main answer 6 and a follow-up 10 is 8 everywhere (max(main, (main+best)/2)), never the best turn (10)."""
+    from agent.grading.rubric import question_score
+    from agent.report.data import QuestionGroup
+    from agent.schemas import Grade, Turn
+
+    def turn(kind: str, score: float) -> Turn:
+        return Turn(question_id="q", question="Q", category="rag", difficulty=1, kind=kind, answer="a",  # type: ignore[arg-type]
+                    grade=Grade(score=score))
+
+    group = QuestionGroup(main=turn("main", 6.0), followups=[turn("followup", 10.0)])
+    assert group.score == question_score([6.0, 10.0]) == 8.0
+    assert QuestionGroup(main=turn("main", 7.0), followups=[turn("followup", 0.0)]).score == 7.0

@@ -1,13 +1,9 @@
 """The published scoring rubric (score bands) and the deterministic grade check used by reflection.
 
-Score bands, by coverage c = (covered + 0.5 * partial) / number of reference points:
-  all points covered, no error ......... 9-10
-  c >= 0.7 (most) ....................... 7-8   (upper bound 9 if no error)
-  0.4 <= c < 0.7 (about half) ........... 4-6
-  0 < c < 0.4 (one point or so) ......... 1-4
-  c == 0 (none / off-topic / empty) ..... 0-2
-A central factual error caps the score at 4. Empty answers score 0.
-With no reference found (``no_reference``) or for ``project`` questions the bounds are 0-10 (rubric only).
+Score bands, by coverage c = (covered + 0.5 * partial) / number of reference points: :data:`BANDS` (the README's
+rubric table is generated from it by :func:`rubric_table` and a test keeps the two equal). A central factual
+error caps the score at :data:`ERROR_CAP` (+0.5). Empty answers score 0. With no reference found
+(``no_reference``) or for ``project`` questions the bounds are 0-10 (rubric only).
 """
 
 from __future__ import annotations
@@ -17,6 +13,34 @@ from agent.schemas import GradeOutput, GradeRequest
 RUBRIC_VERSION = "rubric-v1"
 ERROR_CAP = 4.0
 RUBRIC_CHUNK_PREFIX = "rubric:"  # ids of rubric points (e.g. STAR for projects): not retrieved chunks
+
+# (lowest coverage of the band, label, lowest score, highest score), best band first
+BANDS: tuple[tuple[float, str, float, float], ...] = (
+    (0.999, "every point covered", 8.0, 10.0),
+    (0.7, "c ≥ 0.7 (most points)", 6.0, 9.0),
+    (0.4, "0.4 ≤ c < 0.7 (about half)", 3.5, 7.0),
+    (1e-9, "0 < c < 0.4 (a point or so)", 1.0, 4.5),
+    (0.0, "c = 0 (none / off-topic / empty; empty = 0)", 0.0, 2.0),
+)
+
+
+def rubric_table() -> str:
+    """The README's rubric table, generated from :data:`BANDS` and :data:`ERROR_CAP`."""
+    rows = ["| answer | score |", "|---|---|"]
+    rows += [f"| {label} | {lo:g}–{hi:g} |" for _, label, lo, hi in BANDS]
+    return "\n".join(rows) + f"\n\nA central factual error caps the score at {ERROR_CAP + 0.5:g}."
+
+
+def question_score(scores: list[float]) -> float:
+    """THE final score of a question, from its turns' scores in asking order (main first, then follow-ups):
+    ``max(main, (main + best follow-up) / 2)`` — a follow-up can raise the score but prompted recall counts half,
+    and a skipped follow-up (0) never lowers it. Used by the graph, transcript, report, history and review."""
+    if not scores:
+        return 0.0
+    main = scores[0]
+    if len(scores) == 1:
+        return main
+    return round(max(main, (main + max(scores[1:])) / 2), 1)
 
 
 def coverage(grade: GradeOutput) -> float:
@@ -32,16 +56,7 @@ def score_bounds(grade: GradeOutput) -> tuple[float, float]:
         lo, hi = 0.0, 10.0
     else:
         c = coverage(grade)
-        if c >= 0.999:
-            lo, hi = 8.0, 10.0
-        elif c >= 0.7:
-            lo, hi = 6.0, 9.0
-        elif c >= 0.4:
-            lo, hi = 3.5, 7.0
-        elif c > 0:
-            lo, hi = 1.0, 4.5
-        else:
-            lo, hi = 0.0, 2.0
+        lo, hi = next((low, high) for floor, _, low, high in BANDS if c >= floor)
     if grade.errors:
         hi = min(hi, ERROR_CAP + 0.5)
         lo = min(lo, hi)

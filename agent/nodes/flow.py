@@ -1,8 +1,7 @@
 """select → ask (interrupt) and follow_up: which question next, the candidate's answer, follow-ups, finalizing.
 
-A question's final score (documented in the README/transcript): ``final = max(main, (main + best_followup) / 2)``
-— a follow-up answer can raise the score, but prompted recall counts half, so a weak main answer rescued by a
-perfect follow-up lands in the middle, never at 10.
+A question's final score is :func:`agent.grading.rubric.question_score` (``max(main, (main + best_followup) / 2)``),
+the one definition the transcript, reports, history and review also use.
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ from langgraph.types import Command, interrupt
 
 from agent.context import Context
 from agent.engines.base import plan_follow_up
-from agent.grading.rubric import RUBRIC_VERSION
+from agent.grading.rubric import RUBRIC_VERSION, question_score
 from agent.nodes.common import SKIP_WORDS, clean_answer, current_question, now_iso
 from agent.nodes.references import bank_points
 from agent.schemas import Grade, PointVerdict, Question, QuestionSummary, Reflection, RefPoint, Turn
@@ -165,7 +164,7 @@ def follow_up(state: State, runtime: Runtime[Context]) -> Command[Literal["ask",
             "followup_texts": asked_texts + [text], "targeted_points": targeted,
         })
 
-    final = final_score(scores)
+    final = question_score(scores)
     summary = QuestionSummary(question_id=question.id, question=question.text, category=question.category,
                               score=final, followups=state.get("followups_asked", 0))
     if ctx.record_review:
@@ -182,15 +181,6 @@ def merge_status(previous: dict[str, str], verdicts: list[PointVerdict]) -> dict
         if STATUS_RANK[v.status] >= STATUS_RANK.get(merged.get(v.point, "missing"), 0):
             merged[v.point] = v.status
     return merged
-
-
-def final_score(scores: list[float]) -> float:
-    if not scores:
-        return 0.0
-    main = scores[0]
-    if len(scores) == 1:
-        return main
-    return round(max(main, (main + max(scores[1:])) / 2), 1)
 
 
 def _record_review(state: State, question: Question, main_grade: Grade | None, status: dict[str, str],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from agent.grading.rubric import question_score
 from agent.schemas import QuestionSummary, Source, Summary, Transcript, Turn
 from agent.taxonomy import display_name
 
@@ -31,9 +32,11 @@ class QuestionGroup:
 
     @property
     def score(self) -> float | None:
-        """The question's final score: the best graded turn (None when nothing was graded)."""
-        scores = [t.grade.score for t in self.turns if t.grade is not None and not t.skipped]
-        return max(scores) if scores else None
+        """The question's final score (:func:`agent.grading.rubric.question_score`, the graph's own definition);
+        None when the main answer was not graded yet (a paused session)."""
+        if self.main.grade is None:
+            return None
+        return question_score([t.grade.score for t in self.turns if t.grade is not None])
 
 
 def group_turns(transcript: Transcript) -> list[QuestionGroup]:
