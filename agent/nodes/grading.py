@@ -73,7 +73,8 @@ def _coverage_only(engine_label: str, request: GradeRequest) -> list[str]:
 
 def _with_no_reference_note(feedback: str) -> str:
     note = "（笔记里没有这道题的参考答案，本题只按切题程度和内容量粗评，未核对事实）"
-    return feedback if "没有这道题的参考答案" in feedback else (note + feedback)
+    said = ("没有这道题的参考答案", "没有找到这道题的参考资料")  # the rubric-only grader's own wording counts
+    return feedback if any(text in feedback for text in said) else (note + feedback)
 
 
 def reflect(state: State, runtime: Runtime[Context]) -> Command[Literal["grade", "follow_up"]]:

@@ -156,7 +156,7 @@ def own_card(hit: RetrievedChunk, question: Question) -> bool:
 
 def reading_notice(hits: list[RetrievedChunk], limit: int = 2) -> str | None:
     """The closest note sections (file › section) as reading for a question the notes don't answer."""
-    seen = list(dict.fromkeys(f"{h.source} › {h.section}" for h in hits if h.section))[:limit]
+    seen = list(dict.fromkeys(f"{h.source} › {h.section.split(' > ')[-1][:40]}" for h in hits if h.section))[:limit]
     return READING_NOTICE.format(sections="；".join(seen)) if seen else None
 
 
