@@ -167,3 +167,15 @@ def test_project_question_uses_star_rubric() -> None:
     assert check_grade(req, g, {p.chunk_id for p in star}) == []
     thin = grade_offline(req.model_copy(update={"answer": "我做过一个 RAG 项目，效果还可以。"}))
     assert thin.score < g.score
+
+
+def test_swapped_roles_of_compared_things_are_an_error() -> None:
+    from agent.grading import text as tx
+
+    terms = tx.compared_terms("PPO与DPO的区别")
+    assert terms == {"ppo", "dpo"}
+    point = "PPO 需要先训练一个奖励模型"
+    assert tx.swapped_roles(point, ["DPO 需要先训练一个奖励模型"], terms) == "DPO 需要先训练一个奖励模型"
+    assert tx.swapped_roles(point, ["DPO 不需要先训练一个奖励模型"], terms) is None  # the correct contrast
+    assert tx.swapped_roles(point, ["PPO 需要先训练一个奖励模型"], terms) is None
+    assert tx.compared_terms("什么是大模型幻觉") == set()

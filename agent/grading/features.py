@@ -149,6 +149,7 @@ def match_points(question: str, points: list[str], answer: str, spans: list[tupl
     sig = signals(question, points, span_texts)
     table = _with_labels(question, points, span_texts, combine(sig))
     sentences = [answer[s:e] for s, e in tx.sentence_spans(answer) if (s, e) in set(spans)]
+    terms = tx.compared_terms(question)
     out: list[PointMatch] = []
     for i, point in enumerate(points):
         j = int(np.argmax(table[i] + 1e-9 * -np.array([e - s for s, e in spans])))
@@ -157,7 +158,7 @@ def match_points(question: str, points: list[str], answer: str, spans: list[tupl
         # contradiction cues only for Chinese points: on English (mohler) they misfire on contrastive answers
         # ("an array that is not declared static...") and lowered Pearson from 0.561 to 0.517
         if tx.is_cjk(point) and best.match >= CAL.thresholds(True)[0]:
-            wrong = tx.contradicts(point, sentences)
+            wrong = tx.contradicts(point, sentences, terms=terms)
             if wrong is not None:
                 start = answer.find(wrong)
                 best = PointMatch(point, (start, start + len(wrong)), best.dense, best.lexical, best.chars,

@@ -200,10 +200,48 @@ def clauses(text: str) -> list[str]:
     return [text[s:e] for s, e in _pieces(text, 0, len(text), re.compile(r"[，,：:；;。！？!?\n]|\.(?=\s|$)"))]
 
 
-def contradicts(point: str, answer_sentences: list[str], min_overlap: float = 0.6) -> str | None:
+_TERM = re.compile(r"[A-Za-z][A-Za-z0-9\-]{1,}")
+
+
+def compared_terms(question: str) -> set[str]:
+    """The things a comparison question names ("PPO与DPO的区别" → {ppo, dpo}): its Latin terms, when 2+."""
+    terms = {t.lower() for t in _TERM.findall(question)}
+    return terms if len(terms) >= 2 else set()
+
+
+def swapped_roles(point: str, answer_clauses: list[str], terms: set[str], min_overlap: float = 0.6) -> str | None:
+    """An answer clause that says of one compared thing what a point clause says of the other (same polarity,
+    the rest aligned by character n-grams): "DPO 需要训练奖励模型" against the point "PPO 需要训练奖励模型"."""
+    for pc in clauses(point):
+        named = {t.lower() for t in _TERM.findall(pc)} & terms
+        if len(named) != 1:
+            continue
+        (own,) = named
+        grams = char_ngrams(re.sub(own, "", pc, flags=re.IGNORECASE))
+        if len(grams) < 4:
+            continue
+        for ac in answer_clauses:
+            in_ac = {t.lower() for t in _TERM.findall(ac)} & terms
+            if own in in_ac or len(in_ac) != 1:
+                continue
+            other = next(iter(in_ac))
+            rest = char_ngrams(re.sub(other, "", ac, flags=re.IGNORECASE))
+            if (len(grams & rest) / len(grams) >= min_overlap and negation_count(ac) == negation_count(pc)
+                    and not antonym_flip(pc, ac)):
+                return ac
+    return None
+
+
+def contradicts(point: str, answer_sentences: list[str], min_overlap: float = 0.6,
+                terms: set[str] | None = None) -> str | None:
     """The answer clause that states a point's clause with the opposite polarity (不 / not added or dropped,
-    提高 ↔ 降低), aligned clause by clause by character n-grams; None when nothing contradicts."""
+    提高 ↔ 降低), aligned clause by clause by character n-grams, or (``terms``: the things a comparison question
+    names) with the roles of the two swapped; None when nothing contradicts."""
     answer_clauses = [c for s in answer_sentences for c in clauses(s)]
+    if terms:
+        swapped = swapped_roles(point, answer_clauses, terms, min_overlap)
+        if swapped is not None:
+            return swapped
     for pc in clauses(point):
         grams = char_ngrams(pc)
         if len(grams) < 4:

@@ -60,7 +60,7 @@ def to_grade(out: GradeOutput, engine_name: str, request: GradeRequest, notices:
         rubric_version=RUBRIC_VERSION,
         engine=label,
         no_reference=request.no_reference,
-        notices=list(notices) + [n for n in own_notices if n not in notices] + _coverage_only(label, request),
+        notices=_coverage_only(label, request) + list(notices) + [n for n in own_notices if n not in notices],
     )
 
 
