@@ -189,15 +189,19 @@ def data_spans(question: str, answer: str, references: list[str] | tuple[str, ..
     return bad, instructed
 
 
-def meaningful(quote: str) -> bool:
-    """At least two content words and four visible characters: a lone keyword ("SFT ", "RoPE") is no evidence."""
-    return len(tx.content_tokens(quote)) >= 2 and len(quote.strip()) >= 4
+def meaningful(quote: str, point: str = "") -> bool:
+    """At least two content words and four visible characters — or, for a point that is itself one term, that
+    term: a lone keyword ("SFT ", "RoPE") is no evidence for a point that says more."""
+    tokens = len(tx.content_tokens(quote))
+    if point and 0 < len(tx.content_tokens(point)) < 2:
+        return tokens >= 1
+    return tokens >= 2 and len(quote.strip()) >= 4
 
 
 def quote_problem(question: str, answer: str, references: list[str], quote: str, point: str = "") -> str | None:
     """Why ``quote`` (a verbatim span of ``answer``) cannot be evidence for ``point``, or None when it can: too
     short, or it draws on data spans and what remains outside them is no evidence on its own."""
-    if not meaningful(quote):
+    if not meaningful(quote, point):
         return f"引用太短，只是一个关键词，不能作为证据: 「{quote.strip()[:30]}」"
     start = answer.find(quote)
     if start < 0:
@@ -208,7 +212,7 @@ def quote_problem(question: str, answer: str, references: list[str], quote: str,
     if not inside:
         return None
     rest = "".join(" " if any(s <= i < e for s, e in inside) else ch for i, ch in enumerate(quote))
-    own_evidence = meaningful(rest) and not is_instruction(rest) and (
+    own_evidence = meaningful(rest, point) and not is_instruction(rest) and (
         not point or bool(tx.char_ngrams(rest) & tx.char_ngrams(point)))
     if own_evidence:
         return None
