@@ -37,7 +37,7 @@ def home() -> Path:
                            hint="把 MOCKINT_HOME 指向一个目录（或移走该文件）")
     try:
         path.mkdir(parents=True, exist_ok=True)
-    except FileExistsError:
+    except (FileExistsError, NotADirectoryError):
         raise MockintError(f"数据目录 {path} 无法创建：路径中有一段是文件",
                            hint="把 MOCKINT_HOME 指向一个目录") from None
     except OSError as exc:
@@ -46,18 +46,18 @@ def home() -> Path:
     return path
 
 
-def writable_dir(path: Path, what: str) -> Path:
+def writable_dir(path: Path, what: str, error: type[MockintError] = MockintError) -> Path:
     """``path`` as a directory we can write into (created if needed); else one clear "not writable" line."""
     if path.exists() and not path.is_dir():
-        raise MockintError(f"{what} {path} 是一个文件，不是目录", hint="移走该文件，或换一个目录")
+        raise error(f"{what} {path} 是一个文件，不是目录", hint="移走该文件，或换一个目录")
     try:
         path.mkdir(parents=True, exist_ok=True)
-    except FileExistsError:
-        raise MockintError(f"{what} {path} 无法创建：路径中有一段是文件", hint="换一个目录") from None
+    except (FileExistsError, NotADirectoryError):
+        raise error(f"{what} {path} 无法创建：路径中有一段是文件", hint="换一个目录") from None
     except OSError as exc:
-        raise MockintError(f"{what} {path} 不可写: {exc.strerror}", hint="检查目录权限，或换一个可写的目录") from None
+        raise error(f"{what} {path} 不可写: {exc.strerror}", hint="检查目录权限，或换一个可写的目录") from None
     if not os.access(path, os.W_OK | os.X_OK):
-        raise MockintError(f"{what} {path} 不可写（权限不足）", hint="检查目录权限，或换一个可写的目录")
+        raise error(f"{what} {path} 不可写（权限不足）", hint="检查目录权限，或换一个可写的目录")
     return path
 
 

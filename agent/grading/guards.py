@@ -13,8 +13,8 @@
   follows it;
 * **encoded blobs** — base64-looking runs (20+ characters); nothing the candidate wrote is decoded;
 * **recital** — sentences that copy the reference points or the question: near copies when the answer says
-  it does not understand ("背下来的", "I copied this"); verbatim copies of two or more points (the reference list
-  reproduced); a verbatim copy when the answer adds fewer than :data:`OWN_TOKENS` content words of its own.
+  it does not understand ("背下来的", "I copied this"), and verbatim copies of two or more points (the reference
+  list reproduced). One point stated in the reference's words is a concise answer, not a recital.
 
 :func:`quote_problem` applies the same rules to a model's quote (reflection in LLM mode): a quote must be a
 meaningful span (at least two content words, not a lone keyword) and must not lie in a data span.
@@ -27,7 +27,6 @@ import unicodedata
 
 from agent.grading import text as tx
 
-OWN_TOKENS = 4  # new content words (not in the question / points) an answer needs for a recital to count
 RECITAL_OVERLAP = 0.85  # character n-gram containment, both ways, for "a near-verbatim copy"
 
 _CONFUSABLE = str.maketrans({
@@ -139,10 +138,10 @@ def _verbatim(piece: str, sources: list[str]) -> int:
                and tx.negation_count(piece) == tx.negation_count(src))
 
 
-def _recital(question: str, answer: str, references: list[str], sentences: list[tuple[int, int]],
-             other_bad: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def _recital(question: str, answer: str, references: list[str], sentences: list[tuple[int, int]]
+             ) -> list[tuple[int, int]]:
     """Copies of the reference points / question that earn no credit: any near copy when the answer says it
-    does not understand; verbatim copies of two or more points; a verbatim copy without own explanation."""
+    does not understand; verbatim copies of two or more points (the reference list reproduced)."""
     sources = [src.strip().rstrip("。.;；!！") for src in [*references, question]]
     grams = [tx.char_ngrams(src) for src in sources]
     union = set().union(*grams) if grams else set()
@@ -155,14 +154,7 @@ def _recital(question: str, answer: str, references: list[str], sentences: list[
         return copies
     verbatim = [span for span in copies if exact[span]]
     points_copied = {src for span in verbatim for src in sources[:-1] if len(src) >= 6 and src in answer[span[0]:span[1]]}
-    if len(points_copied) >= 2:
-        return verbatim
-    known = {t for src in sources for t in tx.content_tokens(src)}
-    own: set[str] = set()
-    for s, e in sentences:
-        if (s, e) not in copies and not _overlaps((s, e), other_bad):
-            own.update(t for t in tx.content_tokens(answer[s:e]) if t not in known)
-    return verbatim if len(own) < OWN_TOKENS else []
+    return verbatim if len(points_copied) >= 2 else []
 
 
 def _overlaps(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
@@ -185,7 +177,7 @@ def data_spans(question: str, answer: str, references: list[str] | tuple[str, ..
         if not _overlaps((s, e), bad) and is_instruction(answer[s:e]):
             instructed = True
             bad.append((s, e))
-    bad += _recital(question, answer, list(references), sentences, bad)
+    bad += _recital(question, answer, list(references), sentences)
     return bad, instructed
 
 
