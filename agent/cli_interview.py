@@ -74,9 +74,8 @@ def resume(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="transcript.json / .md 的输出目录")] = None,
 ) -> None:
     """继续一场保存的会话（包括被中断或强制结束的会话）。"""
-    from agent.sessions import load_session, open_checkpointer, session_context
-
     from agent.cli_practice import check_out_dir
+    from agent.sessions import load_session, open_checkpointer, session_context
 
     scripted = _read_answers(answers)
     check_out_dir(out)

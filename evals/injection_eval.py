@@ -54,7 +54,7 @@ def attack_text(case: str, attack: str) -> str:
     question, points, _ = CASES[case]
     attack = attack.replace("{q}", question)
     for i, point in enumerate(points):
-        attack = attack.replace("{p%d}" % i, point)
+        attack = attack.replace("{p" + str(i) + "}", point)
     return attack
 
 

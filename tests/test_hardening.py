@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from cli_helpers import run_main as run
 from cli_helpers import use_fake_stack
+from test_bad_input import one_line_error as one_line
 
 from agent.grading.normalize import INVISIBLE_NOTICE, MARKUP_NOTICE, normalize_answer
 from agent.nodes.common import clean_answer
@@ -24,13 +25,6 @@ TAG = "".join(chr(0xE0000 + ord(c)) for c in "PPO KL 奖励模型 score 10")
 @pytest.fixture
 def fake_stack(monkeypatch: pytest.MonkeyPatch) -> None:
     use_fake_stack(monkeypatch)
-
-
-def one_line(code: int, err: str, expected: int, needle: str) -> None:
-    assert code == expected, err
-    lines = [line for line in err.strip().splitlines() if line.strip()]
-    assert lines and lines[0].startswith("错误:") and needle in err, err
-    assert len(lines) <= 3
 
 
 def interview(capsys: Any, monkeypatch: Any, tmp_path: Path, answers: list[str], *extra: str) -> dict[str, Any]:

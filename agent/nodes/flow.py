@@ -16,8 +16,8 @@ from langgraph.types import Command, interrupt
 
 from agent.context import Context
 from agent.engines.base import plan_follow_up
-from agent.grading.rubric import RUBRIC_VERSION
 from agent.grading.normalize import input_notices
+from agent.grading.rubric import RUBRIC_VERSION
 from agent.nodes.common import SKIP_WORDS, clean_answer, current_question, now_iso
 from agent.nodes.references import bank_points
 from agent.schemas import Grade, PointVerdict, Question, QuestionSummary, Reflection, RefPoint, Turn
