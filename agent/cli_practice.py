@@ -295,6 +295,7 @@ def report(
     from agent.textio import atomic_write_text
 
     try:
+        output.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_text(output, text)
     except OSError as exc:
         raise UsageError(f"无法写入 {output}: {exc.strerror}") from None
@@ -308,7 +309,7 @@ def check_output_file(output: Path) -> None:
 
     if output.is_dir():
         raise UsageError(f"-o {output} 是一个目录，请给出文件名（例如 {output / 'report.html'}）")
-    writable_dir(output.parent, "-o 的目录", UsageError)
+    writable_dir(output.parent, "-o 的目录", UsageError, create=False)
 
 
 def check_out_dir(out: Path | None) -> None:
@@ -316,4 +317,4 @@ def check_out_dir(out: Path | None) -> None:
     if out is not None:
         from agent.config import writable_dir
 
-        writable_dir(out, "--out 目录", UsageError)
+        writable_dir(out, "--out 目录", UsageError, create=False)  # checked only: nothing is created yet

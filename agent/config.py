@@ -46,10 +46,20 @@ def home() -> Path:
     return path
 
 
-def writable_dir(path: Path, what: str, error: type[MockintError] = MockintError) -> Path:
-    """``path`` as a directory we can write into (created if needed); else one clear "not writable" line."""
+def writable_dir(path: Path, what: str, error: type[MockintError] = MockintError, create: bool = True) -> Path:
+    """``path`` as a directory we can write into (created if needed; with ``create=False`` only checked: its
+    nearest existing ancestor must be a writable directory); else one clear "not writable" line."""
     if path.exists() and not path.is_dir():
         raise error(f"{what} {path} 是一个文件，不是目录", hint="移走该文件，或换一个目录")
+    if not create:
+        probe = path
+        while not probe.exists() and probe != probe.parent:
+            probe = probe.parent
+        if not probe.is_dir():
+            raise error(f"{what} {path} 无法创建：路径中有一段是文件", hint="换一个目录")
+        if not os.access(probe, os.W_OK | os.X_OK):
+            raise error(f"{what} {path} 不可写（权限不足）", hint="检查目录权限，或换一个可写的目录")
+        return path
     try:
         path.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError):
