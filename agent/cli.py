@@ -58,11 +58,12 @@ def main() -> None:
         app()
     except MockintError as exc:
         from rich.console import Console
+        from rich.markup import escape
 
-        err = Console(stderr=True)
-        err.print(f"[bold red]错误:[/] {exc}", highlight=False, soft_wrap=True)
+        err = Console(stderr=True)  # messages name paths and keys like "[llm]": printed as text, not markup
+        err.print(f"[bold red]错误:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         if exc.hint:
-            err.print(f"[yellow]提示:[/] {exc.hint}", highlight=False, soft_wrap=True)
+            err.print(f"[yellow]提示:[/] {escape(exc.hint)}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         print("\n已中断。已完成的步骤都已保存（面试可用 mockint resume ID 继续，导入可直接重跑）。", file=sys.stderr)

@@ -53,6 +53,9 @@ def interview(
     if session is not None and not SESSION_ID_RE.match(session):
         raise UsageError(f"会话 id 只能包含字母、数字、- _ .（收到 {session!r}）")
     scripted = _read_answers(answers)
+    from agent.cli_practice import check_out_dir
+
+    check_out_dir(out)  # --out /etc/passwd fails now, not after the session
     from agent.llm import ensure_ready_for
 
     ensure_ready_for(engine)  # missing config, rejected key or unreachable server: one line, exit 4
@@ -71,9 +74,11 @@ def resume(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="transcript.json / .md 的输出目录")] = None,
 ) -> None:
     """继续一场保存的会话（包括被中断或强制结束的会话）。"""
+    from agent.cli_practice import check_out_dir
     from agent.sessions import load_session, open_checkpointer, session_context
 
     scripted = _read_answers(answers)
+    check_out_dir(out)
     with open_checkpointer() as saver:
         values = load_session(session_id, saver)
     ctx = session_context(values)

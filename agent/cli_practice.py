@@ -136,6 +136,7 @@ def drill(
 ) -> None:
     """专项练习：按主题出题，最薄弱的先问；答得差的点稍后换个问法再考一次。"""
     _check_args(engine, n)
+    check_out_dir(out)
     from agent.cli_interview import load_bank_or_fail
     from agent.drill import select_drill
 
@@ -179,6 +180,7 @@ def review(
         _list_cards(store.list_cards(), json_)
         return
     _check_args(engine, n)
+    check_out_dir(out)
     from agent.cli_interview import load_bank_or_fail
 
     bank = load_bank_or_fail()
@@ -284,14 +286,35 @@ def report(
 
     if fmt not in FORMATS:
         raise UsageError(f"未知的报告格式: {fmt}（可选 {' / '.join(FORMATS)}）")
+    if output is not None:
+        check_output_file(output)
     text = render(find_transcript(session), fmt)
     if output is None:
         print(text, end="" if text.endswith("\n") else "\n")
         return
+    from agent.textio import atomic_write_text
+
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
+        atomic_write_text(output, text)
     except OSError as exc:
         raise UsageError(f"无法写入 {output}: {exc.strerror}") from None
     if fmt != "json":
         typer.echo(f"报告已写入: {output}")
+
+
+def check_output_file(output: Path) -> None:
+    """``-o FILE`` must be writable: not a directory, its folder a (creatable) writable directory."""
+    from agent.config import writable_dir
+
+    if output.is_dir():
+        raise UsageError(f"-o {output} 是一个目录，请给出文件名（例如 {output / 'report.html'}）")
+    writable_dir(output.parent, "-o 的目录", UsageError, create=False)
+
+
+def check_out_dir(out: Path | None) -> None:
+    """``--out DIR`` is checked before a session starts (a file, or a folder we cannot write, is exit 2)."""
+    if out is not None:
+        from agent.config import writable_dir
+
+        writable_dir(out, "--out 目录", UsageError, create=False)  # checked only: nothing is created yet

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
+from agent.grading.normalize import ANSWER_CHAR_LIMIT
+
 if TYPE_CHECKING:
     from agent.engines.base import Engine
     from agent.schemas import Question
@@ -46,7 +48,7 @@ class Context:
     question_ids: tuple[str, ...] = ()  # a preset ordered list (drill/review); overrides the selection
     max_followups: int = 2
     max_grade_retries: int = 2
-    max_answer_chars: int = 4000  # longer answers are graded on this prefix, with a notice
+    max_answer_chars: int = ANSWER_CHAR_LIMIT  # longer answers are graded on this prefix, with a notice
     retrieval_k: int = 3
     record_review: bool = True  # update the FSRS review state when a question is finalized
     # injectable dependencies (never stored)

@@ -32,3 +32,9 @@ class LLMConfigError(MockintError):
     """LLM mode is requested but the endpoint / model / key is missing or rejected."""
 
     exit_code = 4
+
+
+class SessionBusyError(MockintError):
+    """Another mockint process is writing the same session (exit code 5): nothing was changed."""
+
+    exit_code = 5

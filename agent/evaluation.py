@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from agent.errors import UsageError
+from agent.grading.normalize import ANSWER_CHAR_LIMIT
 from agent.schemas import GradeOutput, GradeRequest, RefPoint
 
 REQUIRED = ("id", "question", "reference", "answer", "score", "max_score")
@@ -72,7 +73,7 @@ def _clean(value: float) -> float | None:
 # ---------------------------------------------------------------- dataset
 def _number(obj: dict, key: str, where: str) -> float:
     value = obj[key]
-    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise UsageError(f"{where}: 字段 {key} 必须是数字（得到 {value!r}）")
     return float(value)
 
@@ -94,13 +95,15 @@ def parse_row(obj: object, where: str) -> Row:
         raise UsageError(f"{where}: reference_points 必须是字符串列表")
     band = obj.get("band")
     if band is not None:
-        if not (isinstance(band, list) and len(band) == 2 and all(isinstance(b, int | float) for b in band)):
+        if not (isinstance(band, list) and len(band) == 2
+                and all(isinstance(b, int | float) and not isinstance(b, bool) and math.isfinite(b) for b in band)):
             raise UsageError(f"{where}: band 必须是 [下限, 上限]")
         band = (float(band[0]), float(band[1]))
     kind = obj.get("kind", "knowledge")
     if kind not in ("knowledge", "project"):
         raise UsageError(f"{where}: kind 只能是 knowledge 或 project")
-    return Row(id=str(obj["id"]), question=obj["question"], reference=obj["reference"], answer=obj["answer"],
+    answer = obj["answer"][:ANSWER_CHAR_LIMIT]  # graded on the same bounded prefix as an interview answer
+    return Row(id=str(obj["id"]), question=obj["question"], reference=obj["reference"], answer=answer,
                score=score, max_score=max_score, reference_points=tuple(points), kind=kind, band=band,
                ladder_kind=obj.get("ladder_kind"), pair_of=obj.get("pair_of"))
 

@@ -51,8 +51,13 @@ def find_transcript(ref: str) -> Transcript:
         path = path / "transcript.json"
     if not path.is_file():
         root = config.transcripts_dir()
-        exact = root / ref / "transcript.json"
-        matches = [exact] if exact.is_file() else sorted(root.glob(f"{ref}*/transcript.json")) if root.exists() else []
+        exact = root / ref / "transcript.json" if "/" not in ref and ref not in ("", ".", "..") else None
+        if exact is not None and exact.is_file():
+            matches = [exact]
+        else:  # a prefix of a session id, matched literally (``*`` / ``?`` / ``[`` are not patterns)
+            folders = sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
+            matches = [p / "transcript.json" for p in folders
+                       if p.name.startswith(ref) and (p / "transcript.json").is_file()] if ref else []
         if not matches:
             raise UsageError(f"找不到会话或文件: {ref}", hint="用 mockint history 查看已有会话")
         if len(matches) > 1:

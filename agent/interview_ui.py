@@ -29,26 +29,32 @@ _STATUS_ICON = {"covered": "[green]✓[/]", "partial": "[yellow]△[/]", "missin
 
 # ---------------------------------------------------------------- answer providers
 def read_answers_file(path: Path) -> list[str]:
-    """A JSON list of strings, or one answer per line (blank lines ignored). Missing/empty/wrong → UsageError."""
+    """Read an answers file by one rule: when the WHOLE file parses as one JSON array (or object) it is JSON and
+    must be a non-empty array of strings; otherwise it is one answer per line, split on "\n" only (a trailing
+    "\r" is dropped; U+2028, form feed, U+0085 stay inside their answer), blank lines ignored.
+    Missing / unreadable / empty / wrong → UsageError."""
     if not path.exists() or not path.is_file():
         raise UsageError(f"答案文件不存在: {path}")
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise UsageError(f"答案文件不是 UTF-8 文本: {path}") from None
+    except OSError as exc:
+        raise UsageError(f"无法读取答案文件 {path}: {exc.strerror}") from None
     if not text.strip():
         raise UsageError(f"答案文件是空的: {path}", hint="每行一个回答，或一个 JSON 字符串数组")
-    from agent.nodes.common import clean_answer  # shown on the terminal: no raw control codes / surrogates
+    from agent.grading.normalize import printable  # shown on the terminal; normalised when recorded
 
-    if text.lstrip().startswith(("[", "{")):
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise UsageError(f"答案文件不是合法的 JSON 数组: {path}（{exc.msg}，第 {exc.lineno} 行）") from None
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        data = None
+    if isinstance(data, (list, dict)):
         if not isinstance(data, list) or not data or not all(isinstance(a, str) for a in data):
             raise UsageError(f"答案文件的 JSON 必须是非空的字符串数组: {path}")
-        return [clean_answer(a) for a in data]
-    return [clean_answer(line) for line in text.splitlines() if line.strip()]
+        return [printable(a) for a in data]
+    lines = (line[:-1] if line.endswith("\r") else line for line in text.split("\n"))
+    return [printable(line) for line in lines if line.strip()]
 
 
 class ScriptedAnswers:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from agent.grading.normalize import normalize_answer
 
 Status = Literal["covered", "partial", "missing"]
 QuestionKind = Literal["knowledge", "project"]
@@ -79,6 +81,12 @@ class GradeRequest(BaseModel):
     answer: str
     no_reference: bool = False  # the relevance gate found nothing: grade by rubric alone
     critique: str | None = None  # problems found by reflection, for a re-grade
+
+    @field_validator("answer")
+    @classmethod
+    def _visible_text(cls, value: str) -> str:
+        """Every grader sees the text a person sees (invisible / format characters removed)."""
+        return normalize_answer(value)
 
 
 class PointVerdict(BaseModel):

@@ -19,9 +19,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from agent.config import sessions_db, transcripts_dir
+from agent.config import sessions_db, transcripts_dir, writable_dir
 from agent.context import Context
-from agent.errors import MockintError, StoreError, UsageError
+from agent.errors import MockintError, SessionBusyError, StoreError, UsageError
 from agent.schemas import Transcript, Turn
 
 AnswerProvider = Callable[[dict[str, Any]], "str | None"]
@@ -54,6 +54,9 @@ def open_checkpointer() -> Iterator[Any]:
     from langgraph.checkpoint.sqlite import SqliteSaver
 
     path = sessions_db()
+    if not os.access(path.parent, os.W_OK):  # a read-only home: listing / reports still work, writes fail clearly
+        yield _read_only_saver(path)
+        return
     try:
         conn = sqlite3.connect(path, check_same_thread=False)
         # WAL + synchronous=NORMAL: every committed checkpoint survives a killed process (SIGKILL); only a
@@ -69,6 +72,58 @@ def open_checkpointer() -> Iterator[Any]:
         yield saver
     finally:
         conn.close()
+
+
+def _read_only_saver(path: Path) -> Any:
+    """The session store of a home we may not write: opened read-only (no setup, no WAL switch), or an empty
+    in-memory store when there is none yet. A session that tries to write gets "not writable" (exit 3)."""
+    from langgraph.checkpoint.memory import InMemorySaver
+    from langgraph.checkpoint.sqlite import SqliteSaver
+
+    if not path.exists():
+        return InMemorySaver()
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        conn.execute("SELECT 1 FROM checkpoints LIMIT 1")
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"会话数据库 {path} 所在目录不可写，只读打开也失败: {exc}",
+                         hint=f"检查 {path.parent} 的权限") from None
+    return SqliteSaver(conn)
+
+
+@contextmanager
+def session_lock(session_id: str) -> Iterator[None]:
+    """One writer per session: an exclusive, non-blocking lock on ``$MOCKINT_HOME/locks/<id>.lock`` held while
+    the session runs (released by the OS if the process dies). A second process on the same session gets
+    :class:`SessionBusyError` (exit 5) before it reads or writes anything."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock (documented)
+        yield
+        return
+    from agent.config import home
+
+    folder = writable_dir(home() / "locks", "数据目录")
+    path = folder / f"{session_id}.lock"
+    try:
+        handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the whole session
+    except OSError as exc:
+        raise StoreError(f"无法创建会话锁 {path}: {exc.strerror}", hint="检查 MOCKINT_HOME 的目录权限") from None
+    try:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.seek(0)
+            owner = handle.read().strip() or "?"
+            raise SessionBusyError(f"会话 {session_id} 正在被另一个 mockint 进程使用（pid {owner}），未做任何改动",
+                                   hint=f"等那个进程结束后再用 mockint resume {session_id} 继续") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        yield
+    finally:
+        handle.close()
 
 
 @dataclass
@@ -115,9 +170,10 @@ def run_session(
     from agent.nodes.common import now_iso
 
     observer = observer or Observer()
-    with _maybe_checkpointer(checkpointer) as saver:
+    session_id = session_id or new_session_id()
+    with session_lock(session_id), _maybe_checkpointer(checkpointer) as saver:
+        writable_dir(transcripts_dir(), "记录目录")  # a file / read-only folder: one line before anything runs
         graph = build_graph(checkpointer=saver)
-        session_id = session_id or new_session_id()
         snapshot = graph.get_state(_config(session_id, ctx))
         if snapshot.values:
             ctx = session_context(snapshot.values, bank=ctx.bank, retriever=ctx.retriever, engine=ctx.engine)
@@ -135,7 +191,7 @@ def run_session(
         elif snapshot.interrupts:
             pending = _next_input(answers, snapshot.interrupts[0].value)
         else:  # killed mid-step: continue from the last checkpoint; finished: nothing to do
-            pending = None if snapshot.next else _STOP
+            pending = None if not reached_end(snapshot) else _STOP
         while pending is not _STOP:
             values = _invoke(graph, pending, config, ctx, session_id)
             turns = values.get("turns", [])
@@ -150,7 +206,7 @@ def run_session(
             pending = _next_input(answers, interrupts[0].value)
         final = graph.get_state(config)
         transcript = _transcript(final.values, engine)
-        status = "paused" if final.next else "finished"
+        status = "finished" if reached_end(final) else "paused"
         paths = write_transcript_dirs(transcript, session_id, out)
         if status == "finished" and observer.on_finish:
             observer.on_finish(transcript)
@@ -161,7 +217,9 @@ def _invoke(graph: Any, pending: Any, config: dict[str, Any], ctx: Context, sess
     from langgraph.errors import GraphRecursionError
 
     try:
-        return dict(graph.invoke(pending, config, context=ctx))
+        # durability="sync": each step's checkpoint is committed before the next step starts (the default
+        # "async" lets grading run while the answer's checkpoint is still being written)
+        return dict(graph.invoke(pending, config, context=ctx, durability="sync"))
     except sqlite3.OperationalError as exc:  # locked / read-only / disk full: the last checkpoint is intact
         raise StoreError(f"会话数据库无法写入: {exc}",
                          hint=f"关闭其他正在运行的 mockint 后用 mockint resume {session_id} 继续") from None
@@ -170,6 +228,13 @@ def _invoke(graph: Any, pending: Any, config: dict[str, Any], ctx: Context, sess
             f"会话 {session_id} 超过步数上限（recursion_limit={config['recursion_limit']}），已停止；已答内容都已保存",
             hint=f"检查 max_followups / max_grade_retries 设置后用 mockint resume {session_id} 继续",
         ) from None
+
+
+def reached_end(snapshot: Any) -> bool:
+    """The graph ran to END. ``next`` alone is not enough: a process killed after a step's task writes were saved
+    but before that step's checkpoint leaves a snapshot whose ``next`` is empty (the task is done) while the
+    step is unfinished (``tasks`` still lists it) — that session must continue, not be reported finished."""
+    return not snapshot.next and not snapshot.tasks
 
 
 def _next_input(answers: AnswerProvider, payload: dict[str, Any]) -> Any:

@@ -153,7 +153,19 @@ def _client() -> Any:
     try:
         return chromadb.PersistentClient(path=str(path), settings=settings)
     except Exception as exc:
-        raise StoreError(f"知识库存储 {path} 已损坏或无法读取（{_short(exc)}）；{REBUILD_HINT}") from None
+        raise _unreadable(path, exc) from None
+
+
+def _unreadable(path: Any, exc: Exception) -> StoreError:
+    """Corrupt store → rebuild hint; a store or home we may not write is a permissions problem, not corruption."""
+    from pathlib import Path
+
+    folder = Path(str(path))
+    probe = folder if folder.exists() else folder.parent
+    if not _server() and probe.exists() and not os.access(probe, os.W_OK):
+        return StoreError(f"知识库存储 {folder} 不可写（权限不足），无法打开",
+                          hint="检查 MOCKINT_HOME 的目录权限（不要 --rebuild：数据没有损坏）")
+    return StoreError(f"知识库存储 {path} 已损坏或无法读取（{_short(exc)}）；{REBUILD_HINT}")
 
 
 def _short(exc: Exception) -> str:
@@ -164,7 +176,7 @@ def _existing_names(client: Any) -> set[str]:
     try:
         return {c if isinstance(c, str) else c.name for c in client.list_collections()}
     except Exception as exc:
-        raise StoreError(f"知识库存储 {location()} 已损坏或无法读取（{_short(exc)}）；{REBUILD_HINT}") from None
+        raise _unreadable(location(), exc) from None
 
 
 def exists() -> bool:

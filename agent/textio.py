@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 from agent.errors import MockintError, UsageError
@@ -65,3 +67,24 @@ def read_note_text(path: Path) -> str:
     except OSError as exc:
         raise MockintError(f"无法读取 {path}: {exc.strerror}") from None
     return decode_note(data, str(path))
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically: a temp file in the same folder, fsync, rename over the target.
+    A reader sees the old file or the new one, never an empty or half-written one; a crash leaves no partial file."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def escape_markdown_html(text: str) -> str:
+    """A Markdown document with raw HTML disarmed: ``&`` and ``<`` as entities, so an answer's ``<script>`` or
+    ``<img onerror>`` shows as text in any renderer (mockint's own templates use neither character)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;")

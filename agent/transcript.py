@@ -12,7 +12,10 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from agent.config import writable_dir
+from agent.errors import MockintError
 from agent.schemas import EngineInfo, QuestionSummary, StudyItem, Summary, Transcript, Turn
+from agent.textio import atomic_write_text, escape_markdown_html
 
 TOP_POINTS = 5
 STATUS_RANK = {"missing": 0, "partial": 1, "covered": 2}  # a point verdict's status, worst first
@@ -70,14 +73,19 @@ def transcript_schema() -> dict[str, Any]:
 
 
 def write_transcript(transcript: Transcript, *dirs: Path) -> list[Path]:
-    """Write ``transcript.json`` and ``transcript.md`` into every directory (created if needed)."""
+    """Write ``transcript.json`` and ``transcript.md`` into every directory (created if needed), each atomically
+    (temp file, fsync, rename); a folder that is a file or not writable is one clear line."""
     data = json.dumps(transcript.model_dump(mode="json"), ensure_ascii=False, indent=2)
     markdown = to_markdown(transcript)
     written = []
     for folder in dict.fromkeys(Path(d) for d in dirs):
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "transcript.json").write_text(data + "\n", encoding="utf-8")
-        (folder / "transcript.md").write_text(markdown, encoding="utf-8")
+        writable_dir(folder, "记录目录")
+        try:
+            atomic_write_text(folder / "transcript.json", data + "\n")
+            atomic_write_text(folder / "transcript.md", markdown)
+        except OSError as exc:
+            raise MockintError(f"无法写入记录目录 {folder}: {exc.strerror}",
+                               hint="检查磁盘空间和目录权限；会话已保存，可用 mockint resume 继续") from None
         written += [folder / "transcript.json", folder / "transcript.md"]
     return written
 
@@ -112,6 +120,11 @@ def _turn_markdown(i: int, turn: Turn) -> list[str]:
 
 
 def to_markdown(t: Transcript) -> str:
+    """The transcript as Markdown; answer / note text cannot inject HTML (see ``escape_markdown_html``)."""
+    return escape_markdown_html(_markdown(t))
+
+
+def _markdown(t: Transcript) -> str:
     lines = [f"# 模拟面试记录 {t.session_id}", "",
              f"- 模式：{t.mode}", f"- 引擎：{t.engine.kind}" + (f"（{t.engine.model}）" if t.engine.model else ""),
              f"- 开始：{t.started_at or '—'}", f"- 结束：{t.finished_at or '未完成'}", ""]

@@ -81,7 +81,8 @@ def test_rtl_emoji_and_english_answers_are_kept_and_graded(fake_stack: None, cap
     english = "Preference pairs are fitted with a Bradley-Terry model, then PPO optimises the policy with a KL penalty."
     data = interview(capsys, monkeypatch, tmp_path, [rtl, english, "不知道", "不知道", "不知道"], n=2)
     answers = [t["answer"] for t in data["turns"]]
-    assert answers[0] == rtl and english in answers  # kept verbatim (emoji ZWJ sequences, RTL marks)
+    assert answers[0] == rtl.replace("\u202e", "").replace("\u202c", "") and english in answers
+    assert "👨\u200d👩\u200d👧" in answers[0] and "مخفي" in answers[0]  # emoji ZWJ kept, bidi overrides dropped
     assert data["turns"][0]["grade"]["score"] >= 8
     english_turn = next(t for t in data["turns"] if t["answer"] == english)
     assert any(p["status"] == "covered" for p in english_turn["grade"]["points"])
@@ -96,7 +97,6 @@ def test_rtl_emoji_and_english_answers_are_kept_and_graded(fake_stack: None, cap
     (b"  \n \n", "答案文件是空的"),
     (b'{"answer": "x"}', "答案文件"),
     (b"[1, 2, 3]", "字符串数组"),
-    (b'["unterminated', "不是合法的 JSON"),
     ("奖励模型，PPO".encode("gbk"), "不是 UTF-8"),
     (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe", "不是 UTF-8"),
 ])

@@ -77,7 +77,7 @@ def test_unknown_category_lists_valid_ones():
 
 
 @pytest.mark.parametrize(("content", "needle"), [("", "空的"), ("  \n\n", "空的"), ("[1, 2]", "字符串数组"),
-                                                 ("[\"a\", ", "JSON"), ("[]", "字符串数组")])
+                                                 ("{\"a\": 1}", "字符串数组"), ("[]", "字符串数组")])
 def test_bad_answers_files(tmp_path: Path, content: str, needle: str):
     path = tmp_path / "a.txt"
     path.write_text(content, encoding="utf-8")

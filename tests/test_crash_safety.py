@@ -7,7 +7,9 @@ this file as a script with a fake bank / retriever / grader (tests/graph_fakes.p
 ``<point>``; the test then SIGKILLs it. The hook wraps module functions from outside — the product has no hook.
 Points: ``answer_recorded`` (retrieve node: the answer is checkpointed, nothing graded), ``grading`` (inside the
 grader), ``reflection`` (inside the check), ``between_questions`` (select node), ``review_written`` (right after
-the review transaction committed, before the node's checkpoint).
+the review transaction committed, before the node's checkpoint), ``answer_checkpoint`` (the n-th answer's task
+writes are committed but the checkpoint of that step is not: the window in which ``[reflection:2]`` once lost an
+answer — resume saw an empty ``next`` and reported the session finished).
 """
 
 from __future__ import annotations
@@ -61,6 +63,19 @@ def _pause_hooks(point: str, nth: int, marker: Path) -> None:
         import graph_fakes
 
         graph_fakes.substring_grade = wrap(graph_fakes.substring_grade)  # type: ignore[assignment]
+    elif point == "answer_checkpoint":  # the n-th answer's task writes are saved, its step checkpoint is not yet
+        from langgraph.checkpoint.sqlite import SqliteSaver
+
+        real_put = SqliteSaver.put
+
+        def put(self: Any, config: Any, checkpoint: Any, metadata: Any, new_versions: Any) -> Any:
+            turn = checkpoint.get("channel_values", {}).get("turn") or {}
+            if turn.get("answer") == ANSWERS[nth - 1]:
+                marker.write_text(point, encoding="utf-8")
+                time.sleep(3600)  # the test SIGKILLs us here
+            return real_put(self, config, checkpoint, metadata, new_versions)
+
+        SqliteSaver.put = put  # type: ignore[method-assign]
 
 
 def _driver(argv: list[str]) -> None:
@@ -134,9 +149,25 @@ def question_reviews(home: Path) -> list[tuple[str, str, float]]:
         conn.close()
 
 
-@pytest.mark.parametrize("pause", ["answer_recorded:2", "grading:3", "reflection:2", "between_questions:2",
-                                   "review_written:1"])
+PAUSES = ["answer_recorded:2", "grading:3", "reflection:2", "between_questions:2", "review_written:1",
+          "answer_checkpoint:2", "answer_checkpoint:4"]
+
+
+@pytest.mark.parametrize("pause", PAUSES)
 def test_sigkill_then_resume_keeps_every_answer_once_and_review_matches(pause: str, tmp_path: Path):
+    kill_and_resume(pause, tmp_path)
+
+
+@pytest.mark.slow
+def test_sigkill_matrix_twenty_loops(tmp_path: Path):
+    """The whole SIGKILL matrix 20 times in a row (issue 11): the guarantee must not be flaky."""
+    for loop in range(20):
+        for i, pause in enumerate(PAUSES):
+            kill_and_resume(pause, tmp_path / f"{loop}-{i}")
+
+
+def kill_and_resume(pause: str, tmp_path: Path) -> None:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     home, marker = tmp_path / "home", tmp_path / "paused"
     home.mkdir()
     proc = cli(home, "interview", "--answers", str(write_answers(tmp_path / "a.json", ANSWERS)),

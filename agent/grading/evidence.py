@@ -8,7 +8,13 @@ every point covered and scores 10. :func:`evidence_problems` rejects such grades
 * a quote containing instruction or grading meta-text ("忽略评分标准", "score: 10", "all points are covered")
   is never evidence for a technical point;
 * a quote in the same language as its point must share content with it (a Chinese character bigram or a
-  Latin word); across languages (English answer, Chinese point) only the meta-text test applies.
+  Latin word); across languages (English answer, Chinese point) only the meta-text test applies;
+* a quote must be a meaningful span (not one keyword) and must not come from a part of the answer that is data
+  (:func:`agent.grading.guards.quote_problem`: markdown tables, fake grader output or reference lists, encoded
+  blobs, instructions, a recital of the reference).
+
+:func:`evidence_problems` is the whole check for any model grade; ``mockint eval --engine llm`` can call it on
+each row's grade the same way reflection does.
 
 Applied to grades from a language model (``Grade.engine == "llm"``); the offline grader chooses its quotes by
 its own calibrated matcher and drops injection spans before matching.
@@ -18,7 +24,8 @@ from __future__ import annotations
 
 import re
 
-from agent.grading.text import is_injection
+from agent.grading.guards import quote_problem
+from agent.grading.text import contradicts, is_injection
 from agent.schemas import GradeOutput, GradeRequest
 
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
@@ -84,11 +91,17 @@ def evidence_problems(request: GradeRequest, grade: GradeOutput) -> list[str]:
     skipped = [p.point for p in request.reference_points if p.point.strip() not in judged and p.chunk_id not in judged]
     if skipped and not request.no_reference:
         problems.append(f"评分遗漏了 {len(skipped)} 条参考要点（例如「{skipped[0][:30]}」），每条要点都要给出判断")
+    references = [p.point for p in request.reference_points]
     for verdict in grade.points:
         if verdict.status == "missing" or not verdict.quote:
             continue
+        guard = quote_problem(request.question, request.answer, references, verdict.quote, verdict.point)
         if is_meta_text(verdict.quote, verdict.point):
             problems.append(f"引用是指令或评分说明，不是作答内容: 「{verdict.quote[:40]}」")
+        elif guard:
+            problems.append(guard)
+        elif contradicts(verdict.point, [verdict.quote]):
+            problems.append(f"引用与要点「{verdict.point[:30]}」相矛盾，不能判为已覆盖: 「{verdict.quote[:30]}」")
         elif not supports(verdict.quote, verdict.point):
             problems.append(f"引用与要点无关，不能作为证据: 「{verdict.quote[:30]}」→ {verdict.point[:30]}")
     return problems

@@ -29,19 +29,21 @@ from agent.grading.feedback import (
     feedback_text,
     model_answer,
 )
+from agent.grading.guards import data_spans
 from agent.grading.rubric import score_bounds
 from agent.schemas import GradeOutput, GradeRequest, PointVerdict, Status
 
 STUFFING_CAP = 5.0
 
 
-def usable_spans(question: str, answer: str) -> tuple[list[tuple[int, int]], bool]:
-    """Candidate spans minus injection text and copies of the question; also says whether injection was seen."""
-    injected = False
+def usable_spans(question: str, answer: str, references: list[str] | tuple[str, ...] = ()
+                 ) -> tuple[list[tuple[int, int]], bool]:
+    """Candidate spans minus injection text, copies of the question and the data spans of
+    :func:`agent.grading.guards.data_spans`; also says whether injection was seen."""
     q_tokens = set(tx.content_tokens(question))
     spans: list[tuple[int, int]] = []
     sentences = tx.sentence_spans(answer)
-    bad: list[tuple[int, int]] = []
+    bad, injected = data_spans(question, answer, references)
     for s, e in sentences:
         piece = answer[s:e]
         if tx.is_injection(piece):
@@ -97,7 +99,7 @@ def grade_offline(req: GradeRequest) -> GradeOutput:
                  for rp in req.reference_points]
         return GradeOutput(points=empty, feedback=EMPTY_NOTE, model_answer=model_answer(points), score=0.0)
 
-    spans, injected = usable_spans(req.question, answer)
+    spans, injected = usable_spans(req.question, answer, points)
     clean_text = " ".join(answer[s:e] for s, e in tx.sentence_spans(answer) if (s, e) in spans)
     stuffing = bool(clean_text) and tx.looks_like_keyword_list(clean_text)
     matches = match_points(req.question, points, answer, spans)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from agent.grading.normalize import normalize_answer
 from agent.schemas import Question
 
 SKIP_WORDS = {"/skip", "/跳过"}  # an answer that skips the question (or follow-up)
@@ -19,7 +20,6 @@ def current_question(state: dict[str, Any]) -> Question:
 
 
 def clean_answer(raw: Any) -> str:
-    """The resume value as text: invalid surrogates replaced, control characters (except newline/tab) dropped."""
-    text = raw if isinstance(raw, str) else "" if raw is None else str(raw)
-    text = text.encode("utf-8", errors="replace").decode("utf-8")
-    return "".join(ch for ch in text if ch in "\n\t" or ord(ch) >= 32 and ch != "\x7f")
+    """The resume value as the text a person sees: surrogates replaced, control and invisible format characters
+    dropped, safe NFKC (see :func:`agent.grading.normalize.normalize_answer`)."""
+    return normalize_answer(raw)

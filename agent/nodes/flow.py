@@ -15,6 +15,7 @@ from langgraph.types import Command, interrupt
 
 from agent.context import Context
 from agent.engines.base import plan_follow_up
+from agent.grading.normalize import input_notices
 from agent.grading.rubric import RUBRIC_VERSION, question_score
 from agent.nodes.common import SKIP_WORDS, clean_answer, current_question, now_iso
 from agent.nodes.references import bank_points
@@ -101,9 +102,11 @@ def ask(state: State, runtime: Runtime[Context]) -> Command[Literal["retrieve", 
         **_counter(ctx, state, question["id"]),
         "followup": state.get("followups_asked", 0), "max_followups": ctx.max_followups,
     }
-    answer = clean_answer(interrupt(payload))
+    raw = interrupt(payload)
+    answer = clean_answer(raw)
     skipped = answer.strip().lower() in SKIP_WORDS
-    turn.update(answer="" if skipped else answer, skipped=skipped, answered_at=now_iso())
+    turn.update(answer="" if skipped else answer, skipped=skipped, answered_at=now_iso(),
+                input_notices=[] if skipped else input_notices(str(raw), answer))
     if not skipped:
         return Command(goto="retrieve", update={"turn": turn})
     targets = [RefPoint.model_validate(t) for t in turn.get("targets", [])]

@@ -28,7 +28,7 @@ def retrieve(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     update: dict[str, Any] = {
         "request": request.model_dump(mode="json"),
         "retrieved_ids": ids,
-        "notices": notices,
+        "notices": notices + [n for n in (state["turn"] or {}).get("input_notices", []) if n not in notices],
         "grade_attempts": 0,
         "critique": None,
         "grade": None,

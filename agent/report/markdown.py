@@ -13,6 +13,7 @@ from agent.report.data import (
 )
 from agent.schemas import Transcript, Turn
 from agent.taxonomy import display_name
+from agent.textio import escape_markdown_html
 
 _ICON = {"covered": "✅", "partial": "🟡", "missing": "❌"}
 
@@ -98,4 +99,4 @@ def render_markdown(transcript: Transcript) -> str:
     out += ["## 逐题详情", ""]
     for i, group in enumerate(group_turns(transcript), 1):
         out += _group(i, group)
-    return "\n".join(out).rstrip() + "\n"
+    return escape_markdown_html("\n".join(out).rstrip() + "\n")  # answer / note text is shown, never run
