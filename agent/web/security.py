@@ -4,8 +4,8 @@
   :func:`check_bind`). With a token set, every request must carry it: ``Authorization: Bearer``,
   ``X-Mockint-Token`` or the ``mockint_token`` cookie set by ``POST /api/login``.
 * On a loopback bind the ``Host`` header must name a loopback address (DNS rebinding cannot reach the app).
-* Every POST must be ``application/json`` (a cross-site form cannot send it without a CORS preflight, which the
-  app never grants) and, when the browser says where it comes from (``Origin`` / ``Sec-Fetch-Site``), same-origin.
+* Every POST with a body must be ``application/json`` (a cross-site form cannot send it without a CORS
+  preflight, which the app never grants; a bodiless POST such as ``/skip`` carries no content type) and, when the browser says where it comes from (``Origin`` / ``Sec-Fetch-Site``), same-origin.
 * Every response carries a strict Content-Security-Policy: scripts only from ``/static``, no inline script, so
   an answer or a note that slipped through escaping still could not run.
 """
@@ -79,7 +79,9 @@ def guard(token: str | None, loopback_only: bool) -> Callable[[Request, Callable
         if loopback_only and not is_loopback(_host_name(request.headers.get("host", ""))):
             return _error(403, "拒绝访问：只接受本机地址（127.0.0.1）的请求")
         if request.method not in ("GET", "HEAD"):
-            if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
+            kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            has_body = request.headers.get("content-length", "0") != "0" or "transfer-encoding" in request.headers
+            if kind != "application/json" and (kind or has_body):
                 return _error(415, "请求必须是 JSON（Content-Type: application/json）")
             if not _same_origin(request):
                 return _error(403, "拒绝跨站请求")
