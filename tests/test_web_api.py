@@ -196,9 +196,10 @@ def test_one_request_writes_a_session_at_a_time() -> None:
 
 def test_grade_interrupted_by_a_crash_survives_a_reload(monkeypatch: pytest.MonkeyPatch) -> None:
     """The server dies while grading: the answer is in the checkpoint; the reloaded page resumes the grade."""
+    from graph_fakes import substring_grade
+
     import agent.context as context_mod
     from agent.engines.offline import OfflineEngine
-    from graph_fakes import substring_grade
 
     calls = {"n": 0}
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from cli_helpers import use_fake_stack
 from graph_fakes import FakeRetriever
-from web_helpers import GOOD, client, finish
+from web_helpers import client, finish
 
 from agent.config import PROJECT_ROOT
 

@@ -71,9 +71,10 @@ def session_page(session_id: str, request: Request) -> Response:
 
 @router.get("/s/{session_id}/report", response_class=HTMLResponse)
 def report_page(session_id: str) -> HTMLResponse:
+    from markupsafe import Markup
+
     from agent.report.data import group_turns
     from agent.report.html import bar_chart
-    from markupsafe import Markup
 
     t = service.transcript(session_id)
     summary = summarize(t)
