@@ -33,6 +33,7 @@ def web(
     from agent.llm import ensure_ready_for
 
     ensure_ready_for(engine)
+    _check_port(host, port)
     import uvicorn
 
     from agent.web.app import WebSettings, create_app
@@ -45,7 +46,18 @@ def web(
 
         threading.Timer(1.0, webbrowser.open, args=(url,)).start()
     app = create_app(WebSettings(engine=engine, host=host, token=token))
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def _check_port(host: str, port: int) -> None:
+    """A port in use (another mockint web?) or a host that is not ours: one line before anything starts."""
+    import socket
+
     try:
-        uvicorn.run(app, host=host, port=port, log_level="warning")
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        with socket.socket(infos[0][0], socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(infos[0][4])
     except OSError as exc:
-        raise UsageError(f"无法监听 {host}:{port}: {exc.strerror}") from None
+        raise UsageError(f"无法监听 {host}:{port}: {exc.strerror or exc}",
+                         hint="换一个端口（--port），或先停掉占用它的程序") from None

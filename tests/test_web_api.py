@@ -229,3 +229,15 @@ def TestClientNoRaise() -> Any:  # noqa: N802 - a factory named like the class i
 
     return TestClient(create_app(WebSettings(build_store=False)), base_url="http://127.0.0.1:8765",
                       raise_server_exceptions=False)
+
+
+def test_web_command_port_in_use_is_one_line(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        code, _, err = run_main(capsys, monkeypatch, "web", "--port", str(busy.getsockname()[1]))
+    assert code == 2 and "无法监听" in err and len(err.strip().splitlines()) == 2  # the error line + the hint
+    code, _, err = run_main(capsys, monkeypatch, "web", "--engine", "gpt")
+    assert code == 2 and "未知的评分引擎" in err
