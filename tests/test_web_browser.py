@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_helpers import stop_process
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 if not CHROMIUM:
@@ -63,11 +64,7 @@ def server(built_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     try:
         yield {"base": base, "home": home}
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc)
 
 
 def _seed_due_review(home: Path) -> None:
