@@ -14,6 +14,7 @@ Sections (each runs in a throw-away ``MOCKINT_HOME``, never the user's data):
 * **cold start** — ``mockint --help`` in a fresh subprocess, median of several runs.
 * **first run** — ``mockint interview`` in a fresh subprocess and a fresh temporary home: seconds until the
   first question is shown (``first_run_s``; the store is loaded from the shipped vectors).
+* **web** — ``mockint web`` in process (:mod:`agent.bench_web`): page load p95 and offline grade after submit.
 * **memory** — peak RSS of this process (``ru_maxrss``).
 
 Token counts are estimates (no tokenizer can be downloaded offline): see :data:`TOKEN_METHOD`.
@@ -55,6 +56,8 @@ GOALS = {
     "cold_start_s": 0.5,
     "session_10q_s": 10.0,
     "first_run_s": 10.0,
+    "web_page_p95_ms": 200.0,
+    "web_grade_p95_ms": 1000.0,
 }
 RESULTS_NAME = "bench.json"  # written under MOCKINT_HOME unless --out says otherwise
 
@@ -111,6 +114,10 @@ def run_bench(config: BenchConfig | None = None, log: Callable[[str], None] | No
             sections["retrieval"] = bench_retrieval(config.retrieval_queries)
             log(f"offline {config.session_questions}-question session…")
             sections["session"] = bench_session(config.session_questions)
+            log("web app (page loads, offline grade after submit)…")
+            from agent.bench_web import bench_web
+
+            sections["web"] = bench_web(config.session_questions)
         finally:
             if corpus.name.endswith("-notes") and corpus.parent == home.parent:
                 shutil.rmtree(corpus, ignore_errors=True)
@@ -129,6 +136,7 @@ def summarize(sections: dict[str, Any], config: BenchConfig, machine: dict[str, 
         "retrieval_p50_ms": r["p50_ms"], "retrieval_p95_ms": r["p95_ms"], "cold_start_s": c["median_s"],
         "ingest_full_s": i["full_s"], "ingest_unchanged_s": i["unchanged_s"], "session_10q_s": s["seconds"],
         "first_run_s": f["first_question_s"],
+        "web_page_p95_ms": sections["web"]["page_p95_ms"], "web_grade_p95_ms": sections["web"]["grade_p95_ms"],
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
     cpu_figures = {  # CPU time of the same measurements (not inflated by waiting for a core on a busy machine)
@@ -162,6 +170,8 @@ ROWS = (
     ("未变化时再次导入", "ingest_unchanged_s", "s", None),
     ("离线模拟面试（端到端）", "session_10q_s", "s", "session_10q_s"),
     ("新家目录首次 mockint interview 出第一题", "first_run_s", "s", "first_run_s"),
+    ("网页加载 p95（mockint web）", "web_page_p95_ms", "ms", "web_page_p95_ms"),
+    ("网页提交后离线评分 p95", "web_grade_p95_ms", "ms", "web_grade_p95_ms"),
     ("峰值内存 (ru_maxrss)", "peak_rss_mb", "MB", None),
 )
 

@@ -45,7 +45,7 @@ _plain_metavars()
 def _register() -> None:
     import importlib
 
-    for name in ("cli_store", "cli_bank", "cli_interview", "cli_eval", "cli_practice", "cli_bench"):
+    for name in ("cli_store", "cli_bank", "cli_interview", "cli_eval", "cli_practice", "cli_bench", "cli_web"):
         importlib.import_module(f"agent.{name}").register(app)
 
 

@@ -62,8 +62,7 @@ def _run(mode: str, question_ids: list[str], bank: list[Any], engine: str, answe
 
     scripted = read_answers_file(answers) if answers is not None else None
     console = Console()
-    ctx = Context(engine_kind=engine, mode=mode, question_ids=tuple(question_ids),  # type: ignore[arg-type]
-                  n_questions=len(question_ids), bank=bank)
+    ctx = Context.preset(mode, question_ids, engine, bank)  # type: ignore[arg-type]
     ensure_store_quietly()
     inner = ScriptedAnswers(scripted, console) if scripted is not None else InteractiveAnswers(console)
     hints = HintQueue(console, enabled=mode == "drill")
@@ -141,11 +140,11 @@ def drill(
     from agent.drill import select_drill
 
     bank = load_bank_or_fail()
-    ids = select_drill(topic, n, bank, _retriever_or_none())
+    ids = select_drill(topic, n, bank, topic_retriever())
     _run("drill", ids, bank, engine, answers, out)
 
 
-def _retriever_or_none() -> Any:
+def topic_retriever() -> Any:
     """A retriever opened only if a free-text topic needs it; without a usable store drills use the bank alone."""
 
     class LazyRetriever:
@@ -184,8 +183,7 @@ def review(
     from agent.cli_interview import load_bank_or_fail
 
     bank = load_bank_or_fail()
-    known = {q.id for q in bank}
-    ids = [qid for qid in store.due_question_ids() if qid in known][:n]
+    ids = store.due_in_bank(bank, n)
     if not ids:
         from rich.console import Console
 

@@ -73,6 +73,13 @@ class Context:
         kwargs.update({k: v for k, v in deps.items() if v is not None})
         return cls(**kwargs)
 
+    @classmethod
+    def preset(cls, mode: Mode, question_ids: Sequence[str], engine_kind: str,
+               bank: Sequence[Question] | None = None) -> Context:
+        """A drill / review session over an ordered list of question ids (CLI and web alike)."""
+        return cls(engine_kind=engine_kind, mode=mode, question_ids=tuple(question_ids),
+                   n_questions=len(question_ids), bank=bank)
+
     # ------------------------------------------------------------ lazily built dependencies
     def get_bank(self) -> Sequence[Question]:
         return self.bank if self.bank is not None else _default_bank()

@@ -230,6 +230,12 @@ def due_question_ids(now: datetime | None = None, limit: int | None = None) -> l
     return ordered[:limit] if limit is not None else ordered
 
 
+def due_in_bank(bank: Iterable[Question], n: int, now: datetime | None = None) -> list[str]:
+    """The first ``n`` due question ids that are still in the bank (``mockint review`` and the web review)."""
+    known = {q.id for q in bank}
+    return [qid for qid in due_question_ids(now) if qid in known][:n]
+
+
 def list_cards() -> list[dict[str, Any]]:
     """Question cards by due date: ``{question_id, question, category, due, last_score, rating_history,
     points_due}``; ``rating_history`` = ``[{at, rating, score}]`` oldest first."""

@@ -48,7 +48,7 @@ def open_checkpointer() -> Iterator[Any]:
                 hint="pip install 'mockint[postgres]'，或取消该环境变量以使用本地 SQLite",
             ) from None
         with PostgresSaver.from_conn_string(url) as saver:
-            saver.setup()
+            _postgres_setup(saver, url)
             yield saver
         return
     from langgraph.checkpoint.sqlite import SqliteSaver
@@ -63,7 +63,7 @@ def open_checkpointer() -> Iterator[Any]:
         # power loss can drop the last commits. ~4x faster per answer than the default FULL sync.
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
-        saver = SqliteSaver(conn)
+        saver = SqliteSaver(conn)  # type: ignore[assignment,unused-ignore]
         saver.setup()
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"会话数据库 {path} 无法打开: {exc}",
@@ -124,6 +124,29 @@ def session_lock(session_id: str) -> Iterator[None]:
         yield
     finally:
         handle.close()
+
+
+_POSTGRES_READY: set[str] = set()
+
+
+def _postgres_setup(saver: Any, url: str) -> None:
+    """Run the checkpoint migrations once per process; two workers (or requests) migrating at the same moment
+    race on the migrations table, so a failed attempt is retried once the other one has committed."""
+    if url in _POSTGRES_READY:
+        return
+    import time
+
+    import psycopg  # type: ignore[import-not-found,unused-ignore]
+
+    for attempt in range(5):
+        try:
+            saver.setup()
+            break
+        except psycopg.errors.IntegrityError:
+            if attempt == 4:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+    _POSTGRES_READY.add(url)
 
 
 @dataclass

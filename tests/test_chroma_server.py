@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cli_helpers import stop_process
 
 from agent import retrieval, store
 from agent.ingest import ingest
@@ -48,11 +49,7 @@ def chroma_server(tmp_path: Path) -> Iterator[int]:
             time.sleep(0.2)
         yield port
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc)
         log.close()
 
 

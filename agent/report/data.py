@@ -117,12 +117,20 @@ def point_source(chunk_id: str, sources: list[Source]) -> str:
     when the question's sources cover those lines)."""
     if chunk_id.startswith("bank:"):
         return sources_label(sources[:1])
-    match = _CHUNK_ID.match(chunk_id)
-    if not match:
+    where = point_location(chunk_id, sources)
+    if where is None:
         return ""
-    file, a, b = match["file"], int(match["a"]), int(match["b"])
+    file, a, b = where
     section = next((s.section for s in sources if s.file == file and s.lines[0] <= b and a <= s.lines[1]), "")
     return f"{file}{' · ' + section if section else ''}（第 {a}–{b} 行）"
+
+
+def point_location(chunk_id: str, sources: list[Source]) -> tuple[str, int, int] | None:
+    """(note file, first line, last line) a reference point comes from (see :func:`point_source`), or None."""
+    if chunk_id.startswith("bank:"):
+        return (sources[0].file, *sources[0].lines) if sources else None
+    match = _CHUNK_ID.match(chunk_id)
+    return (match["file"], int(match["a"]), int(match["b"])) if match else None
 
 
 def turn_quotes(turn: Turn) -> list[str]:
