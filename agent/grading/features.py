@@ -158,7 +158,7 @@ def match_points(question: str, points: list[str], answer: str, spans: list[tupl
         # contradiction cues only for Chinese points: on English (mohler) they misfire on contrastive answers
         # ("an array that is not declared static...") and lowered Pearson from 0.561 to 0.517
         if tx.is_cjk(point) and best.match >= CAL.thresholds(True)[0]:
-            wrong = tx.contradicts(point, sentences, terms=terms)
+            wrong = tx.contradicts(point, sentences, terms=terms, all_points=points)
             if wrong is not None:
                 start = answer.find(wrong)
                 best = PointMatch(point, (start, start + len(wrong)), best.dense, best.lexical, best.chars,

@@ -209,9 +209,12 @@ def compared_terms(question: str) -> set[str]:
     return terms if len(terms) >= 2 else set()
 
 
-def swapped_roles(point: str, answer_clauses: list[str], terms: set[str], min_overlap: float = 0.6) -> str | None:
+def swapped_roles(point: str, answer_clauses: list[str], terms: set[str], min_overlap: float = 0.6,
+                  all_points: list[str] | None = None) -> str | None:
     """An answer clause that says of one compared thing what a point clause says of the other (same polarity,
-    the rest aligned by character n-grams): "DPO 需要训练奖励模型" against the point "PPO 需要训练奖励模型"."""
+    the rest aligned by character n-grams): "DPO 需要训练奖励模型" against the point "PPO 需要训练奖励模型".
+    A clause that some point (of ``all_points``) states of that other thing too is a correct statement, not a swap."""
+    stated = [pc for p in (all_points or []) for pc in clauses(p)]
     for pc in clauses(point):
         named = {t.lower() for t in _TERM.findall(pc)} & terms
         if len(named) != 1:
@@ -227,19 +230,26 @@ def swapped_roles(point: str, answer_clauses: list[str], terms: set[str], min_ov
             other = next(iter(in_ac))
             rest = char_ngrams(re.sub(other, "", ac, flags=re.IGNORECASE))
             if (len(grams & rest) / len(grams) >= min_overlap and negation_count(ac) == negation_count(pc)
-                    and not antonym_flip(pc, ac)):
+                    and not antonym_flip(pc, ac) and not _states(stated, other, ac, min_overlap)):
                 return ac
     return None
 
 
+def _states(point_clauses: list[str], term: str, clause: str, min_overlap: float) -> bool:
+    """Some point clause naming ``term`` says what ``clause`` says (character n-gram overlap)."""
+    grams = char_ngrams(clause)
+    return any(term in pc.lower() and grams and len(char_ngrams(pc) & grams) / len(grams) >= min_overlap
+               for pc in point_clauses)
+
+
 def contradicts(point: str, answer_sentences: list[str], min_overlap: float = 0.6,
-                terms: set[str] | None = None) -> str | None:
+                terms: set[str] | None = None, all_points: list[str] | None = None) -> str | None:
     """The answer clause that states a point's clause with the opposite polarity (不 / not added or dropped,
     提高 ↔ 降低), aligned clause by clause by character n-grams, or (``terms``: the things a comparison question
     names) with the roles of the two swapped; None when nothing contradicts."""
     answer_clauses = [c for s in answer_sentences for c in clauses(s)]
     if terms:
-        swapped = swapped_roles(point, answer_clauses, terms, min_overlap)
+        swapped = swapped_roles(point, answer_clauses, terms, min_overlap, all_points)
         if swapped is not None:
             return swapped
     for pc in clauses(point):
