@@ -46,7 +46,10 @@ def fake_stack(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _assert_escaped(page: str, payload: str) -> None:
+    from agent.grading.normalize import normalize_answer
+
     page = page.replace("<mark>", "").replace("</mark>", "")  # our own evidence highlighting
+    payload = normalize_answer(payload)  # answers are stored as the visible text (full-width letters → ASCII)
     if any(ch in payload for ch in "<>\""):
         assert payload not in page, payload
     assert html.escape(payload, quote=False) in page or html.escape(payload) in page, payload
