@@ -97,33 +97,23 @@ def session_lock(session_id: str) -> Iterator[None]:
     the session runs (released by the OS if the process dies). A second process on the same session gets
     :class:`SessionBusyError` (exit 5) before it reads or writes anything."""
     try:
-        import fcntl
-    except ImportError:  # not POSIX: no lock (documented)
+        from agent.locks import pid_lock
+    except ImportError:  # not POSIX (no fcntl): no lock (documented)
         yield
         return
     from agent.config import home
 
-    folder = writable_dir(home() / "locks", "数据目录")
-    path = folder / f"{session_id}.lock"
-    try:
-        handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held for the whole session
-    except OSError as exc:
-        raise StoreError(f"无法创建会话锁 {path}: {exc.strerror}", hint="检查 MOCKINT_HOME 的目录权限") from None
-    try:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            handle.seek(0)
-            owner = handle.read().strip() or "?"
-            raise SessionBusyError(f"会话 {session_id} 正在被另一个 mockint 进程使用（pid {owner}），未做任何改动",
-                                   hint=f"等那个进程结束后再用 mockint resume {session_id} 继续") from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(str(os.getpid()))
-        handle.flush()
+    path = writable_dir(home() / "locks", "数据目录") / f"{session_id}.lock"
+
+    def busy(owner: str) -> SessionBusyError:
+        return SessionBusyError(f"会话 {session_id} 正在被另一个 mockint 进程使用（pid {owner}），未做任何改动",
+                                hint=f"等那个进程结束后再用 mockint resume {session_id} 继续")
+
+    def unopenable(exc: OSError) -> StoreError:
+        return StoreError(f"无法创建会话锁 {path}: {exc.strerror}", hint="检查 MOCKINT_HOME 的目录权限")
+
+    with pid_lock(path, busy, unopenable=unopenable):
         yield
-    finally:
-        handle.close()
 
 
 _POSTGRES_READY: set[str] = set()

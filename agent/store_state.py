@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -87,27 +86,12 @@ def write_state(state: StoreState) -> None:
     os.replace(tmp, path)
 
 
-@contextmanager
-def store_lock(wait: bool) -> Iterator[None]:
+def store_lock(wait: bool) -> AbstractContextManager[None]:
     """Hold the exclusive store lock. ``wait=False``: a held lock is one clear :class:`StoreError` line."""
-    import fcntl
+    from agent.locks import pid_lock
 
-    path = config.home() / LOCK_FILE
-    fh = path.open("a+", encoding="utf-8")
-    try:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            fh.seek(0)
-            holder = fh.read().strip() or "?"
-            raise StoreError(
-                f"另一个 mockint ingest（pid {holder}）正在更新知识库 {config.home()}；等它完成后再运行",
-                hint="正在进行的面试不受影响：它继续使用更新前的知识库",
-            ) from None
-        fh.seek(0)
-        fh.truncate()
-        fh.write(str(os.getpid()))
-        fh.flush()
-        yield
-    finally:
-        fh.close()  # closing releases the lock
+    def busy(holder: str) -> StoreError:
+        return StoreError(f"另一个 mockint ingest（pid {holder}）正在更新知识库 {config.home()}；等它完成后再运行",
+                          hint="正在进行的面试不受影响：它继续使用更新前的知识库")
+
+    return pid_lock(config.home() / LOCK_FILE, busy, wait=wait)
