@@ -23,15 +23,22 @@ def _check_engine(engine: str) -> None:
     ensure_ready_for(engine)
 
 
-def _grader(engine: str):  # type: ignore[no-untyped-def]
-    """The interview's own grading path: the graph engine's ``grade``."""
-    if engine == "llm":
-        from agent.engines.llm import LLMEngine
+def _grader(engine: str, reflections: list):  # type: ignore[no-untyped-def,type-arg]
+    """The interview's own grading path (:mod:`agent.grading_path`: grade → reflect with retries and fallback);
+    each row's :class:`Reflection` is appended to ``reflections``."""
+    from agent.context import Context
+    from agent.engines import make_engine
+    from agent.grading_path import build_grading_graph, grade_checked
 
-        return LLMEngine.from_settings().grade
-    from agent.engines.offline import OfflineEngine
+    ctx = Context(engine_kind=engine, engine=make_engine(engine), record_review=False)
+    graph = build_grading_graph()
 
-    return OfflineEngine().grade
+    def grade(request):  # type: ignore[no-untyped-def]
+        out, reflection = grade_checked(graph, ctx, request)
+        reflections.append(reflection)
+        return out
+
+    return grade
 
 
 def eval_command(
@@ -48,7 +55,8 @@ def eval_command(
     from agent import evaluation as ev
 
     rows = ev.load_dataset(dataset, limit)
-    grader = _grader(engine)
+    reflections: list = []  # type: ignore[type-arg]
+    grader = _grader(engine, reflections)
     start = time.perf_counter()
     with Progress(transient=True, console=_stderr()) as progress:
         task = progress.add_task("评分中", total=len(rows))
@@ -61,8 +69,9 @@ def eval_command(
     report = ev.summarize(preds)
     report.seconds_per_answer = elapsed / len(preds)
     report.extra["engine"] = engine
-    if engine == "llm":
-        report.extra["fallbacks"] = sum(1 for p in preds if getattr(p.grade, "engine", "") == "offline-fallback")
+    report.extra["fallbacks"] = sum(1 for p in preds if getattr(p.grade, "engine", "") == "offline-fallback")
+    report.extra["regraded"] = sum(1 for r in reflections if r.attempts > 1)  # reflection sent the grade back
+    report.extra["unverified"] = sum(1 for r in reflections if not r.verified)
     if predictions:
         _write_predictions(predictions, preds)
     data = report.to_dict()

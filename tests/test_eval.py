@@ -174,7 +174,9 @@ def test_eval_subprocess_exit_code_and_single_json(tmp_path: Path) -> None:
 
 def test_eval_llm_engine_against_local_openai_compatible_server(tmp_path: Path,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    """``--engine llm`` grades through the LLM engine (function calling); failed calls are counted as fallbacks."""
+    """``--engine llm`` grades through the LLM engine (function calling) and the interview's reflection: these
+    scripted grades give no verdict for the row's points, so reflection sends them back, and a grade that still
+    fails (or a failed call) is replaced by the offline grade and counted as a fallback."""
     from fake_openai import FakeOpenAI
 
     def args(score: float) -> dict:
@@ -189,9 +191,9 @@ def test_eval_llm_engine_against_local_openai_compatible_server(tmp_path: Path,
         bodies = list(server.requests)
     assert code == 0
     data = json.loads(out)
-    assert data["engine"] == "llm" and data["n"] == 4 and data["fallbacks"] == 1
-    assert {"pearson", "spearman", "rmse", "qwk", "seconds_per_answer"} <= set(data)
-    assert len(bodies) == 4 and bodies[0]["tools"][0]["function"]["name"] == "GradeOutput"
+    assert data["engine"] == "llm" and data["n"] == 4 and data["fallbacks"] == 4 and data["regraded"] >= 1
+    assert {"pearson", "spearman", "rmse", "qwk", "seconds_per_answer", "unverified"} <= set(data)
+    assert len(bodies) > 4 and bodies[0]["tools"][0]["function"]["name"] == "GradeOutput"
     assert ROW["answer"] in bodies[0]["messages"][-1]["content"]
 
 
@@ -239,3 +241,30 @@ def test_readme_rubric_table_is_rubric_py() -> None:
     assert bounds("covered", "covered") == (8.0, 10.0)
     assert bounds("partial", "missing") == (1.0, 4.5)  # a single partial point (c = 0.25) can never score 7
     assert bounds("missing") == (0.0, 2.0)
+
+
+def test_eval_runs_the_interview_reflection_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A grade that breaks the rubric (9/10 with every point missing) is sent back by reflection, as in an
+    interview; eval reports the re-grades and ends with a grade inside the rubric bounds."""
+    from agent.grading.rubric import score_bounds
+    from agent.schemas import PointVerdict
+
+    calls: list[bool] = []
+
+    def inflated(req: GradeRequest) -> GradeOutput:
+        calls.append(bool(req.critique))
+        points = [PointVerdict(point=p.point, chunk_id=p.chunk_id, quote="", status="missing")
+                  for p in req.reference_points]
+        return GradeOutput(points=points, score=9.0)
+
+    import agent.engines.offline as offline_engine
+
+    monkeypatch.setattr(offline_engine, "_default_grader", lambda: inflated)
+    preds = tmp_path / "p.jsonl"
+    code, out = run_cli("eval", "-d", str(dataset(tmp_path)), "--json", "--limit", "2", "--predictions", str(preds))
+    data = json.loads(out)
+    assert code == 0 and data["regraded"] == 2 and True in calls  # the re-grade carried the critique
+    assert data["unverified"] == 0 and data["fallbacks"] == 0
+    lo, hi = score_bounds(GradeOutput(points=[PointVerdict(point="p", chunk_id="c", quote="", status="missing")],
+                                      score=0))
+    assert all(lo <= json.loads(line)["predicted"] * 2 <= hi for line in preds.read_text().splitlines())
