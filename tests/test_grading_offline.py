@@ -179,3 +179,11 @@ def test_swapped_roles_of_compared_things_are_an_error() -> None:
     assert tx.swapped_roles(point, ["DPO 不需要先训练一个奖励模型"], terms) is None  # the correct contrast
     assert tx.swapped_roles(point, ["PPO 需要先训练一个奖励模型"], terms) is None
     assert tx.compared_terms("什么是大模型幻觉") == set()
+
+
+def test_keyword_list_notice_only_for_real_lists() -> None:
+    from agent.grading import text as tx
+
+    assert tx.looks_like_keyword_list("LoRA、低秩、冻结、rank、alpha、合并权重")
+    assert not tx.looks_like_keyword_list("其次，关于文本处理，也就是说示例：json.loads(json_str) 解析 JSON 字符串。")
+    assert not tx.looks_like_keyword_list("另外 日期与时间 用 datetime.now() 拿到 当前 时间")

@@ -251,6 +251,20 @@ def test_project_question_uses_star_rubric():
     assert [p[:2] for p in points] == ["背景", "目标", "做法", "结果", "反思"]
 
 
+def test_project_followup_is_graded_on_the_star_element_it_asks_about():
+    from graph_fakes import q
+
+    from agent.nodes.references import build_request, star_points
+
+    project = q("proj-x", "project", 2, [], kind="project")
+    target = star_points()[3].model_dump()  # 结果
+    turn = {"kind": "followup", "question": "结果怎么量化？", "targets": [target], "answer": "召回率提升了 12%"}
+    request, _, _ = build_request(project, turn, lambda: None, 3, 2000)
+    assert [p.chunk_id for p in request.reference_points] == [target["chunk_id"]]
+    main = {"kind": "main", "question": "介绍一个项目", "targets": [], "answer": "背景是电商搜索"}
+    assert len(build_request(project, main, lambda: None, 3, 2000)[0].reference_points) == 5
+
+
 def test_long_answer_graded_on_bounded_prefix_with_notice():
     seen: list[int] = []
 

@@ -277,10 +277,17 @@ def list_items(text: str) -> list[str]:
     return [t for t in sep.split(text) if t.strip()]
 
 
+# words that explain rather than list: a line with one of them is a sentence, not a keyword list
+_EXPLAINING = frozenset("是 用来 用于 因为 所以 也就是说 就是 意味着 导致 使得 拿到".split())
+
+
 def looks_like_keyword_list(text: str) -> bool:
-    """Terms listed without explanation: at least 5 short items, at most one sentence, few multi-word items."""
+    """Terms listed without explanation: at least 5 short items, at most one sentence, few multi-word items, and
+    no explaining word (是 / 用来 / 因为 / 也就是说 ...)."""
     items = list_items(text.strip().rstrip("。.!！"))
     if len(items) < 5 or len(sentence_spans(text)) > 1:
+        return False
+    if _CJK.search(text) and _EXPLAINING & set(_jieba().lcut(text)):
         return False
     short = sum(1 for t in items if len(content_tokens(t)) <= 2 and len(t) <= (10 if _CJK.search(t) else 24))
     return short / len(items) >= 0.8

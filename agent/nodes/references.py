@@ -1,7 +1,8 @@
 """Reference points for one turn, only from where they belong: the question's own note answer, or its own card.
 
 Rules:
-  * ``project`` questions: the STAR rubric (背景/目标/做法/结果/反思) as points, ids ``rubric:star#<i>``.
+  * ``project`` questions: the STAR rubric (背景/目标/做法/结果/反思) as points, ids ``rubric:star#<i>``; a
+    follow-up on one STAR element is graded on the element(s) it asks about.
   * main turn: the question's bank points (``bank:<qid>#<i>``, its 答案要点 / answer block in its note) and only
     those — never padded with retrieved text from another question.
   * a question whose note gives no answer: retrieval runs with the **question** (never the candidate's answer),
@@ -169,8 +170,9 @@ def build_request(
     if len(answer) > max_chars:
         notices.append(TRUNCATION_NOTICE.format(n=len(answer), limit=max_chars))
         answer = answer[:max_chars]
-    if question.kind == "project":
-        points = star_points()
+    if question.kind == "project":  # a follow-up on one STAR element is graded on that element only
+        targets = [RefPoint(**p) for p in turn.get("targets", [])] if turn.get("kind") == "followup" else []
+        points = targets or star_points()
         return GradeRequest(question=turn["question"], kind="project", reference_points=points, answer=answer), [
             p.chunk_id for p in points
         ], notices
