@@ -170,14 +170,15 @@ def build_request(
     if len(answer) > max_chars:
         notices.append(TRUNCATION_NOTICE.format(n=len(answer), limit=max_chars))
         answer = answer[:max_chars]
+    followup = turn.get("kind") == "followup"
+    targets = [RefPoint(**p) for p in turn.get("targets", [])] if followup else []
     if question.kind == "project":  # a follow-up on one STAR element is graded on that element only
-        targets = [RefPoint(**p) for p in turn.get("targets", [])] if turn.get("kind") == "followup" else []
         points = targets or star_points()
         return GradeRequest(question=turn["question"], kind="project", reference_points=points, answer=answer), [
             p.chunk_id for p in points
         ], notices
-    if turn.get("kind") == "followup":
-        points = [RefPoint(**p) for p in turn.get("targets", [])]
+    if followup:
+        points = targets
         query = None if points else turn["question"]
     else:
         points = bank_points(question)
