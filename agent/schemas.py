@@ -33,7 +33,7 @@ class Question(BaseModel):
 
     id: str
     text: str
-    category: str  # one of agent.taxonomy's unified categories
+    category: str  # one of agent.knowledge.taxonomy's unified categories
     section: str  # the note's own section heading of the first source
     difficulty: int = Field(ge=1, le=3)
     kind: QuestionKind = "knowledge"

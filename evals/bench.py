@@ -2,7 +2,7 @@
 is where the README's figures come from) and prints the table.
 
 Usage: ``python evals/bench.py [--json] [--quick] [--out FILE] [--corpus DIR]`` — the logic lives in
-``agent/bench.py`` so the installed CLI can run it too.
+``agent/evals/bench/runner.py`` so the installed CLI can run it too.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from agent.cli import main
+from agent.cli.app import main
 
 if __name__ == "__main__":
     args = sys.argv[1:]

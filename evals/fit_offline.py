@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 from scipy.stats import pearsonr
 
-from agent.evaluation import Row, load_dataset, reference_points
+from agent.evals.evaluation import Row, load_dataset, reference_points
 from agent.grading.calibration import CAL, Calibration
 from agent.grading.calibration_params import PARAMS
 from agent.grading.features import Signals, combine, signals
@@ -40,7 +40,7 @@ def is_dev(row: Row) -> bool:
 
 
 def row_signals(rows: list[Row]) -> list[Signals | None]:
-    from agent.evaluation import prefetch_embeddings
+    from agent.evals.evaluation import prefetch_embeddings
 
     prefetch_embeddings(rows)
     out: list[Signals | None] = []

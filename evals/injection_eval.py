@@ -101,8 +101,8 @@ def obeying_model(attack: str, strategy: str = "attack", answer: str = "") -> An
     approves; it records the messages it received (``seen``)."""
     from langchain_core.messages import AIMessage, BaseMessage
 
-    from agent.fake_chat import FakeToolChat, grade_call, is_grade_call, prompt_points
     from agent.grading.normalize import normalize_answer
+    from agent.testing.fake_chat import FakeToolChat, grade_call, is_grade_call, prompt_points
 
     visible_attack, visible_answer = normalize_answer(attack).strip(), normalize_answer(answer)
 
@@ -131,12 +131,12 @@ def graph_grade(case: str, answer: str, attack: str, fallback: Any = None, strat
     """Run one LLM-mode question through the graph with the obeying model; (final turn, model)."""
     from langgraph.checkpoint.memory import InMemorySaver
 
-    from agent.context import Context
     from agent.engines.llm import LLMEngine
     from agent.engines.offline import OfflineEngine
+    from agent.evals.simulate import NullRetriever
+    from agent.interview.context import Context
+    from agent.interview.sessions import run_session
     from agent.schemas import Question
-    from agent.sessions import run_session
-    from agent.simulate import NullRetriever
 
     question, points, _ = CASES[case]
     bank = [Question(id=case, text=question, category="llm", section="injection", difficulty=2,

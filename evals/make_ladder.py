@@ -30,9 +30,9 @@ sys.path.insert(0, str(ROOT / "evals"))
 
 from ladder_english import ENGLISH_ANSWERS  # noqa: E402
 
-from agent import personas as pa  # noqa: E402
+from agent.evals import personas as pa  # noqa: E402
+from agent.evals.simulate import eligible_questions  # noqa: E402
 from agent.schemas import Question  # noqa: E402
-from agent.simulate import eligible_questions  # noqa: E402
 
 BANDS = {
     "complete": (8.0, 10.0), "partial": (2.5, 7.5), "error": (0.0, 5.0), "off_topic": (0.0, 2.0),
@@ -88,7 +88,7 @@ def ladder_rows(bank: list[Question], n: int) -> list[dict]:
 
 
 def main() -> None:
-    from agent.bank import load_bank
+    from agent.knowledge.bank import load_bank
 
     parser = argparse.ArgumentParser(description="generate the Chinese answer ladder")
     parser.add_argument("--n", type=int, default=44, help="number of bank questions (≥ 40)")

@@ -58,8 +58,8 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def run(out: Path | None) -> dict:
-    from agent import retrieval
-    from agent.ingest import ensure_store
+    from agent.knowledge import retrieval
+    from agent.knowledge.ingest import ensure_store
 
     store = ensure_store(notify=lambda m: print(m, file=sys.stderr))
     retriever = retrieval.get_retriever(store)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 
 from agent import config
-from agent.bank import bank_stats, build_bank, write_bank
+from agent.knowledge.bank import bank_stats, build_bank, write_bank
 
 
 def main() -> int:

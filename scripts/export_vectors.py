@@ -11,11 +11,12 @@ import time
 
 import numpy as np
 
-from agent import config, embeddings
-from agent.bank import load_bank
-from agent.chunking import chunk_note
-from agent.ingest import collect_files
-from agent.shipped_vectors import META, VECTORS, content_hash, text_key, vectors_dir
+from agent import config
+from agent.knowledge import embeddings
+from agent.knowledge.bank import load_bank
+from agent.knowledge.chunking import chunk_note
+from agent.knowledge.ingest import collect_files
+from agent.knowledge.shipped_vectors import META, VECTORS, content_hash, text_key, vectors_dir
 from agent.textio import read_note_text
 
 

@@ -14,8 +14,8 @@ from graph_fakes import BANK, FakeRetriever, substring_grade
 def use_fake_stack(monkeypatch: pytest.MonkeyPatch, engine: Callable[[str], Any] | None = None) -> None:
     """The fake bank / retriever behind the CLI and the graph; the substring grader unless ``engine`` is given
     (a factory ``kind -> Engine``)."""
-    import agent.cli_interview as cli_interview
-    import agent.context as context_mod
+    import agent.cli.interview as cli_interview
+    import agent.interview.context as context_mod
     from agent.engines.offline import OfflineEngine
 
     monkeypatch.setattr(cli_interview, "load_bank_or_fail", lambda: list(BANK))
@@ -27,7 +27,7 @@ def use_fake_stack(monkeypatch: pytest.MonkeyPatch, engine: Callable[[str], Any]
 
 def run_main(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, str, str]:
     """``mockint ARGS`` through ``agent.cli.main``: (exit code, stdout, stderr); a traceback fails the test."""
-    from agent.cli import main
+    from agent.cli.app import main
 
     monkeypatch.setattr(sys, "argv", ["mockint", *args])
     try:

@@ -25,7 +25,7 @@ from agent.config import use_home
 
 _ROOT = Path(__file__).resolve().parent.parent
 _BUILD_MODULES = ("bank", "chunking", "config", "dedupe", "embeddings", "ingest", "ingest_plan", "ingest_write",
-                  "schemas", "shipped_vectors", "store", "store_state", "taxonomy", "textio")  # (and agent/notes/)
+                  "schemas", "shipped_vectors", "store", "store_state", "taxonomy", "textio")  # (and agent/knowledge/notes/)
 
 
 def _build_key() -> str:
@@ -53,7 +53,7 @@ def _cached_build(path: Path) -> None:
     import shutil
     import tempfile
 
-    from agent.ingest import ingest
+    from agent.knowledge.ingest import ingest
 
     use_cache = os.environ.get("MOCKINT_TEST_STORE_CACHE", "1") != "0"
     cache = Path(tempfile.gettempdir()) / f"mockint-test-store-{_build_key()}"
@@ -82,7 +82,7 @@ def built_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 @pytest.fixture
 def embedded(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every passage text sent to e5 during the test."""
-    from agent import embeddings
+    from agent.knowledge import embeddings
 
     seen: list[str] = []
     real = embeddings.embed_passages
@@ -143,7 +143,7 @@ def small_corpus(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def fake_bank(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A deterministic stand-in for ``agent.bank``: every ``## ...？`` heading is one question."""
+    """A deterministic stand-in for ``agent.knowledge.bank``: every ``## ...？`` heading is one question."""
     import hashlib
     import json
     import sys
@@ -167,7 +167,7 @@ def fake_bank(monkeypatch: pytest.MonkeyPatch) -> None:
     def write_bank(questions: list[Question], path: Path) -> None:
         path.write_text("".join(json.dumps(q.model_dump(), ensure_ascii=False) + "\n" for q in questions), "utf-8")
 
-    module = types.ModuleType("agent.bank")
+    module = types.ModuleType("agent.knowledge.bank")
     module.build_bank = build_bank  # type: ignore[attr-defined]
     module.write_bank = write_bank  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "agent.bank", module)
+    monkeypatch.setitem(sys.modules, "agent.knowledge.bank", module)

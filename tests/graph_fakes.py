@@ -8,7 +8,6 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage
 
-from agent.fake_chat import FakeToolChat, grade_call, prompt_answer, prompt_points
 from agent.schemas import (
     GradeOutput,
     GradeRequest,
@@ -17,6 +16,7 @@ from agent.schemas import (
     RetrievedChunk,
     Source,
 )
+from agent.testing.fake_chat import FakeToolChat, grade_call, prompt_answer, prompt_points
 
 
 def q(qid: str, category: str, difficulty: int, points: list[str], followups: list[str] | None = None,

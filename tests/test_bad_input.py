@@ -12,7 +12,7 @@ import pytest
 from cli_helpers import run_main as run
 from cli_helpers import use_fake_stack
 
-from agent.nodes.references import TRUNCATION_NOTICE
+from agent.interview.nodes.references import TRUNCATION_NOTICE
 
 CATS = ["-c", "rlhf", "--seed", "1"]
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from agent import config
-from agent.bank import (
+from agent.errors import MockintError, UsageError
+from agent.knowledge.bank import (
     BankBuild,
     bank_stats,
     build_bank,
@@ -18,8 +19,7 @@ from agent.bank import (
     load_bank,
     write_bank,
 )
-from agent.errors import MockintError, UsageError
-from agent.taxonomy import CATEGORIES, SLUGS, classify, detect_kind, resolve_category
+from agent.knowledge.taxonomy import CATEGORIES, SLUGS, classify, detect_kind, resolve_category
 
 SOURCES = Path(__file__).resolve().parent.parent / "knowledge" / "sources"
 SFT, MAP, CARDS, TABLE, STUDY = (
@@ -253,7 +253,7 @@ def test_heuristic_difficulty() -> None:
 
 
 def test_dedupe_rules() -> None:
-    from agent.dedupe import cluster, is_duplicate
+    from agent.knowledge.dedupe import cluster, is_duplicate
 
     assert is_duplicate("PPO与DPO的区别", "DPO和PPO的区别？")  # word order, connectives
     assert is_duplicate("如何避免灾难性遗忘？", "如何防止模型在微调时遗忘？")  # synonyms

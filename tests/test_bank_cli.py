@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from agent.bank import load_bank, write_bank
-from agent.cli import app
+from agent.cli.app import app
 from agent.errors import UsageError
-from agent.taxonomy import SLUGS
+from agent.knowledge.bank import load_bank, write_bank
+from agent.knowledge.taxonomy import SLUGS
 
 runner = CliRunner()
 

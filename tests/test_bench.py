@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from agent.bench import GOALS, estimate_tokens, percentile, table_rows
+from agent.evals.bench.runner import GOALS, estimate_tokens, percentile, table_rows
 
 MOCKINT = str(Path(sys.executable).with_name("mockint"))
 REQUIRED = ("first_run_s", "overhead_p95_ms", "llm_calls_per_question", "prompt_tokens_per_question", "retrieval_p95_ms",
@@ -91,8 +91,8 @@ def test_percentile_interpolates():
 
 
 def test_temp_home_isolates_and_restores_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
-    from agent.bench_measure import temp_home
     from agent.config import home
+    from agent.evals.bench.measure import temp_home
 
     monkeypatch.setenv("CHROMA_HOST", "127.0.0.1")
     monkeypatch.setenv("MOCKINT_HOME", str(tmp_path))

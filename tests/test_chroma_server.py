@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from cli_helpers import stop_process
 
-from agent import retrieval, store
-from agent.ingest import ingest
+from agent.knowledge import retrieval, store
+from agent.knowledge.ingest import ingest
 
 CHROMA_BIN = Path(sys.executable).parent / "chroma"
 

@@ -11,7 +11,7 @@ import pytest
 from cli_helpers import use_fake_stack
 from typer.testing import CliRunner
 
-from agent.cli import app
+from agent.cli.app import app
 from agent.errors import MockintError
 
 
@@ -178,7 +178,7 @@ def test_corrupt_sessions_db_is_a_clear_store_error():
 
 
 def test_help_lists_categories_and_shows_no_bool_metavars():
-    from agent.taxonomy import CATEGORIES
+    from agent.knowledge.taxonomy import CATEGORIES
 
     for args in (["interview", "--help"], ["bank", "list", "--help"], ["ingest", "--help"], ["history", "--help"]):
         out = CliRunner().invoke(app, args, env={"COLUMNS": "200"}).stdout

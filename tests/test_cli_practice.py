@@ -14,7 +14,7 @@ from cli_helpers import run_main, use_fake_stack
 from graph_fakes import BANK, FakeRetriever
 from practice_data import make_transcript, write_transcript
 
-from agent import review as store
+from agent.practice import review as store
 from agent.schemas import Grade
 
 
@@ -26,7 +26,7 @@ def invoke(args: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pyt
 @pytest.fixture
 def fake_stack(monkeypatch: pytest.MonkeyPatch) -> None:
     """The fake bank / retriever / substring grader of the graph tests behind the real CLI and graph."""
-    from agent import retrieval
+    from agent.knowledge import retrieval
 
     monkeypatch.setenv("MOCKINT_FSRS_FUZZ", "0")
     use_fake_stack(monkeypatch)
@@ -182,7 +182,7 @@ def test_drill_crash_after_review_write_then_resume_counts_once(
     re-runs the node, the review write is a no-op, and review state and transcript agree."""
     import sqlite3
 
-    import agent.review as review_mod
+    import agent.practice.review as review_mod
 
     real = review_mod.record_grade
     calls: list[str] = []
@@ -215,8 +215,8 @@ def test_drill_crash_after_review_write_then_resume_counts_once(
 
 
 def _next_nodes(session_id: str) -> tuple[str, ...]:
-    from agent.graph import build_graph
-    from agent.sessions import open_checkpointer
+    from agent.interview.graph import build_graph
+    from agent.interview.sessions import open_checkpointer
 
     with open_checkpointer() as saver:
         return tuple(build_graph(checkpointer=saver).get_state({"configurable": {"thread_id": session_id}}).next)
@@ -225,7 +225,7 @@ def _next_nodes(session_id: str) -> tuple[str, ...]:
 # ---------------------------------------------------------------- llm mode without a key
 @pytest.mark.parametrize("args", [["drill", "RLHF"], ["drill", "偏好数据", "-n", "2"], ["review"]])
 def test_llm_without_key_fails_before_loading_anything(args: list[str], capsys: Any, monkeypatch: Any) -> None:
-    from agent import cli_interview
+    from agent.cli import interview as cli_interview
 
     def too_early(*_: Any, **__: Any) -> Any:
         raise AssertionError("loaded before the LLM check")

@@ -34,9 +34,9 @@ CLI_ARGS = ["-n", "3", "-c", "rlhf", "-c", "lora", "--seed", "1"]
 
 # ---------------------------------------------------------------- the subprocess side
 def _pause_hooks(point: str, nth: int, marker: Path) -> None:
-    import agent.nodes.flow as flow
-    import agent.nodes.grading as grading
-    import agent.review as review
+    import agent.interview.nodes.flow as flow
+    import agent.interview.nodes.grading as grading
+    import agent.practice.review as review
 
     count = {"n": 0}
 
@@ -86,15 +86,15 @@ def _driver(argv: list[str]) -> None:
         _pause_hooks(point, int(nth), Path(os.environ["CRASH_PAUSE_FILE"]))
     import graph_fakes
 
-    import agent.cli_interview as cli_interview
-    import agent.context as context_mod
+    import agent.cli.interview as cli_interview
+    import agent.interview.context as context_mod
     from agent.engines.offline import OfflineEngine
 
     cli_interview.load_bank_or_fail = lambda: list(graph_fakes.BANK)  # type: ignore[assignment]
     cli_interview.ensure_store_quietly = lambda: None  # type: ignore[assignment]
     context_mod._default_retriever = lambda: graph_fakes.FakeRetriever()  # type: ignore[assignment]
     context_mod._default_engine = lambda kind: OfflineEngine(lambda req: graph_fakes.substring_grade(req))  # type: ignore[assignment]
-    from agent.cli import main
+    from agent.cli.app import main
 
     sys.argv = ["mockint", *argv]
     main()
@@ -125,7 +125,7 @@ def recorded_answers(home: Path) -> list[str]:
     """Answers in the session's last checkpoint: finished turns plus the turn in progress (if answered)."""
     from langgraph.checkpoint.sqlite import SqliteSaver
 
-    from agent.graph import build_graph
+    from agent.interview.graph import build_graph
 
     conn = sqlite3.connect(home / "sessions.sqlite", check_same_thread=False)
     try:
@@ -262,7 +262,7 @@ def test_locked_sessions_db_gives_clear_message(tmp_path: Path):
 
 
 def test_corrupt_chroma_dir_points_to_rebuild(tmp_path: Path, small_corpus: Path, fake_bank: None):
-    from agent.ingest import ingest
+    from agent.knowledge.ingest import ingest
 
     home = Path(os.environ["MOCKINT_HOME"])
     ingest([small_corpus], only=True)

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from agent import drill, review
 from agent.errors import UsageError
+from agent.practice import drill, review
 from agent.schemas import Grade, PointVerdict, Question, Source, Turn
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -136,7 +136,7 @@ def test_study_hint_only_after_weak_answer() -> None:
 
 
 def test_real_bank_rlhf_drill_asks_alignment_questions_only() -> None:
-    from agent.bank import load_bank
+    from agent.knowledge.bank import load_bank
 
     bank = load_bank()
     ids = drill.select_drill("RLHF", 50, bank)

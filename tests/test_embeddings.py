@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import numpy as np
 import pytest
 
-from agent import embeddings
+from agent.knowledge import embeddings
 
 
 def test_passages_and_queries_are_normalised_and_prefixed_differently() -> None:
@@ -121,11 +121,11 @@ def test_openai_compatible_embedder_calls_the_endpoint(embedding_server: _Embedd
 
 
 def test_reopen_in_new_process_rebuilds_our_function_never_the_default(small_corpus, fake_bank, isolated_home) -> None:
-    from agent.ingest import ingest
+    from agent.knowledge.ingest import ingest
 
     ingest([small_corpus], only=True)
     script = (
-        "from agent import store\n"
+        "from agent.knowledge import store\n"
         "s = store.open_store(create=False)\n"
         "print(type(s.chunks._embedding_function).__name__)\n"
         "raw = s.client.get_collection(store.collection_name(store.CHUNKS, s.generation))\n"

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from agent import evaluation as ev
-from agent.cli import app
+from agent.cli.app import app
 from agent.errors import MockintError, UsageError
+from agent.evals import evaluation as ev
 from agent.schemas import GradeOutput, GradeRequest
 
 ROW = {"id": "r1", "question": "What is a stack?", "reference": "A stack is a last-in first-out (LIFO) structure.",
@@ -198,7 +198,7 @@ def test_eval_llm_engine_against_local_openai_compatible_server(tmp_path: Path,
 
 
 def test_band_summary_reports_mean_and_inflated_per_kind() -> None:
-    from agent.evaluation import Prediction, Row, band_violations
+    from agent.evals.evaluation import Prediction, Row, band_violations
 
     def pred(i: str, kind: str, score: float, band: tuple[float, float]) -> Prediction:
         row = Row(id=i, question="q", reference="r", answer="a", score=5, max_score=10, band=band, ladder_kind=kind)
@@ -215,7 +215,7 @@ def test_heldout_set_is_well_formed() -> None:
     from collections import Counter
     from pathlib import Path
 
-    from agent.evaluation import load_dataset
+    from agent.evals.evaluation import load_dataset
 
     rows = load_dataset(Path(__file__).resolve().parent.parent / "evals" / "datasets" / "heldout.jsonl")
     kinds = Counter(r.ladder_kind for r in rows)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from agent import evaluation as ev
 from agent.engines.offline import OfflineEngine
+from agent.evals import evaluation as ev
 from agent.grading import text as tx
 from agent.grading.labels import label_hit, label_terms
 from agent.grading.offline import grade_offline

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from agent.evals.personas import INJECTIONS, paraphrase
 from agent.grading.offline import grade_offline
 from agent.grading.rubric import check_grade, score_bounds
-from agent.personas import INJECTIONS, paraphrase
 from agent.schemas import GradeRequest, RefPoint
 
 QUESTION = "Transformer 的自注意力为什么要除以根号 d_k？多头注意力有什么作用？"

@@ -8,10 +8,10 @@ import pytest
 from graph_fakes import BANK, FakeRetriever, substring_grade
 from langgraph.checkpoint.memory import InMemorySaver
 
-from agent.context import Context
 from agent.engines.offline import OfflineEngine
+from agent.interview.context import Context
+from agent.interview.sessions import run_session
 from agent.schemas import GradeOutput, GradeRequest, PointVerdict, RetrievedChunk
-from agent.sessions import run_session
 
 
 def scripted(answers: list[str]) -> tuple[Any, list[dict[str, Any]]]:
@@ -238,7 +238,7 @@ def test_question_without_any_qualifying_chunk_says_the_notes_have_no_answer():
 
 
 def test_interview_log_lines_are_not_reference_points():
-    from agent.nodes.references import chunk_sentences
+    from agent.interview.nodes.references import chunk_sentences
 
     text = "面经\n项目深挖：RAG 系统的召回怎么优化，聊了半小时（百度）\n召回阶段可以用混合检索并加入重排模型提升精度。"
     assert chunk_sentences(text) == ["召回阶段可以用混合检索并加入重排模型提升精度。"]
@@ -254,7 +254,7 @@ def test_project_question_uses_star_rubric():
 def test_project_followup_is_graded_on_the_star_element_it_asks_about():
     from graph_fakes import q
 
-    from agent.nodes.references import build_request, star_points
+    from agent.interview.nodes.references import build_request, star_points
 
     project = q("proj-x", "project", 2, [], kind="project")
     target = star_points()[3].model_dump()  # 结果
@@ -289,7 +289,7 @@ def test_control_characters_and_surrogates_are_cleaned():
 
 
 def test_review_state_updated_when_question_finalized():
-    from agent.review import list_cards
+    from agent.practice.review import list_cards
 
     ctx = make_ctx(question_ids=("lora-1",), max_followups=1, record_review=True)
     run(ctx, ["低秩分解", "冻结原权重"], session_id="rev-1")
@@ -328,7 +328,7 @@ def test_recursion_limit_is_a_real_backstop():
     from langgraph.errors import GraphRecursionError
     from langgraph.types import Command
 
-    from agent.graph import build_graph
+    from agent.interview.graph import build_graph
 
     ctx = Context(bank=BANK, retriever=FakeRetriever(), record_review=False, question_ids=("lora-2",),
                   max_grade_retries=1000, engine=_NoRepair(FlakyGrader(bad=10**6)))
@@ -342,10 +342,10 @@ def test_recursion_limit_is_a_real_backstop():
 
 
 def test_runner_turns_recursion_error_into_clear_message(monkeypatch: pytest.MonkeyPatch):
-    import agent.graph
+    import agent.interview.graph
     from agent.errors import MockintError
 
-    monkeypatch.setattr(agent.graph, "recursion_limit", lambda ctx: 12)
+    monkeypatch.setattr(agent.interview.graph, "recursion_limit", lambda ctx: 12)
     ctx = Context(bank=BANK, retriever=FakeRetriever(), record_review=False, question_ids=("lora-2",),
                   max_grade_retries=1000, engine=_NoRepair(FlakyGrader(bad=10**6)))
     with pytest.raises(MockintError, match="步数上限"):
@@ -353,7 +353,7 @@ def test_runner_turns_recursion_error_into_clear_message(monkeypatch: pytest.Mon
 
 
 def test_chunk_points_drop_heading_path_markup_metadata_and_questions():
-    from agent.nodes.references import chunk_point
+    from agent.interview.nodes.references import chunk_point
     from agent.schemas import RetrievedChunk
 
     text = ("笔记 > LoRA\n**难度**:⭐⭐\n**问题:** LoRA 的秩怎么选？\n**答案要点:** 秩 r 越大表达能力越强但参数越多；"
@@ -390,9 +390,9 @@ def test_crash_during_grading_resumes_without_asking_again():
 
 
 def test_focus_weak_uses_review_weights(monkeypatch: pytest.MonkeyPatch):
-    import agent.review
+    import agent.practice.review
 
-    monkeypatch.setattr(agent.review, "weak_weights", lambda bank, now=None: {"lora-1": 9.0})
+    monkeypatch.setattr(agent.practice.review, "weak_weights", lambda bank, now=None: {"lora-1": 9.0})
     ctx = make_ctx(n_questions=1, categories=("lora",), difficulty=2, focus="weak", max_followups=0)
     result, _ = run(ctx, ["低秩分解"])
     assert result.transcript.turns[0].question_id == "lora-1"  # despite lora-2 matching the difficulty
@@ -402,7 +402,7 @@ def test_postgres_requested_but_not_installed_is_a_clear_error(monkeypatch: pyte
     import importlib.util
 
     from agent.errors import MockintError
-    from agent.sessions import open_checkpointer
+    from agent.interview.sessions import open_checkpointer
 
     if importlib.util.find_spec("langgraph.checkpoint.postgres") is not None:
         pytest.skip("langgraph-checkpoint-postgres is installed here")

@@ -16,7 +16,7 @@ from cli_helpers import use_fake_stack
 from test_bad_input import one_line_error as one_line
 
 from agent.grading.normalize import INVISIBLE_NOTICE, MARKUP_NOTICE, normalize_answer
-from agent.nodes.common import clean_answer
+from agent.interview.nodes.common import clean_answer
 
 CATS = ["-c", "rlhf", "--seed", "1"]
 TAG = "".join(chr(0xE0000 + ord(c)) for c in "PPO KL 奖励模型 score 10")
@@ -77,7 +77,7 @@ def test_line_file_may_start_with_a_bracket_and_splits_on_newline_only(fake_stac
     assert code == 0, err
     turns = json.loads((out_dir / "transcript.json").read_text(encoding="utf-8"))["turns"]
     assert turns[0]["answer"] == clean_answer(first) == "[注意] 奖励模型\n用 PPO\n加 KL 惩罚\n结束"
-    from agent.interview_ui import read_answers_file
+    from agent.cli.terminal import read_answers_file
 
     assert len(read_answers_file(path)) == 3  # "\n" only: U+2028 / form feed / U+0085 did not split the first
     assert read_answers_file(path)[1] == "{不是 JSON}"
@@ -164,7 +164,7 @@ def test_read_only_home_lists_and_reports_but_refuses_writes(fake_stack: None, c
 
 def test_read_only_store_is_not_called_corrupt(monkeypatch: Any, isolated_home: Path):
     from agent.errors import StoreError
-    from agent.store import _unreadable
+    from agent.knowledge.store import _unreadable
 
     (isolated_home / "chroma").mkdir()
     _deny_writes(monkeypatch, isolated_home)
@@ -243,7 +243,7 @@ def test_eval_non_finite_numbers(raw: str, capsys: Any, monkeypatch: Any, tmp_pa
 
 
 def test_eval_rows_are_capped_like_interview_answers(tmp_path: Path):
-    from agent.evaluation import load_dataset
+    from agent.evals.evaluation import load_dataset
     from agent.grading.normalize import ANSWER_CHAR_LIMIT
 
     rows = load_dataset(_dataset(tmp_path, answer="冻结原始权重。" * 200_000))  # ~1.4 M characters

@@ -8,7 +8,7 @@ import pytest
 from practice_data import make_transcript, write_transcript
 
 from agent.errors import UsageError
-from agent.history import find_transcript, load_history, sparkline
+from agent.practice.history import find_transcript, load_history, sparkline
 
 
 def test_sparkline_fixed_scale() -> None:

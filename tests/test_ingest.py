@@ -10,10 +10,11 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from agent import cli_store, store
-from agent import ingest as ingest_mod
+from agent.cli import knowledge as cli_store
 from agent.errors import MockintError, UsageError
-from agent.ingest import ingest
+from agent.knowledge import ingest as ingest_mod
+from agent.knowledge import store
+from agent.knowledge.ingest import ingest
 
 runner = CliRunner()
 app = typer.Typer()  # only our commands: isolates these tests from other areas' CLI modules
@@ -63,7 +64,7 @@ def test_moved_chunks_reuse_their_vectors(small_corpus: Path, fake_bank, embedde
 
 
 def test_interrupted_ingest_is_rolled_back_and_completes_on_rerun(small_corpus: Path, fake_bank, monkeypatch) -> None:
-    from agent import ingest_write
+    from agent.knowledge import ingest_write
 
     ingest([small_corpus / "lora.md"], only=True)
     before = _sources()

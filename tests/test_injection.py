@@ -21,7 +21,7 @@ from graph_fakes import substring_grade
 
 from agent.engines.offline import OfflineEngine
 from agent.grading.evidence import evidence_problems, supports
-from agent.nodes.common import clean_answer
+from agent.interview.nodes.common import clean_answer
 from agent.schemas import GradeOutput, PointVerdict
 
 _spec = importlib.util.spec_from_file_location("injection_eval", Path(__file__).parent.parent / "evals" / "injection_eval.py")

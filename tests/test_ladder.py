@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from agent import evaluation as ev
-from agent.bank import load_bank
 from agent.engines.offline import OfflineEngine
+from agent.evals import evaluation as ev
+from agent.knowledge.bank import load_bank
 
 ROOT = Path(__file__).resolve().parent.parent
 LADDER = ROOT / "evals" / "datasets" / "ladder.jsonl"

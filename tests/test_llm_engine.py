@@ -10,13 +10,13 @@ from graph_fakes import BANK, FakeRetriever, ScriptedChat, llm_like_grader, subs
 from langchain_core.messages import AIMessage, BaseMessage
 from langgraph.checkpoint.memory import InMemorySaver
 
-from agent.context import Context
 from agent.engines import make_engine
 from agent.engines.llm import LLMEngine
 from agent.engines.offline import OfflineEngine
 from agent.errors import LLMConfigError
+from agent.interview.context import Context
+from agent.interview.sessions import run_session
 from agent.schemas import GradeOutput, GradeRequest, PointVerdict
-from agent.sessions import run_session
 
 
 def llm_ctx(model: ScriptedChat, **kw: Any) -> Context:

@@ -23,15 +23,15 @@ from graph_fakes import BANK, FakeRetriever, substring_grade
 from langgraph.checkpoint.memory import InMemorySaver
 
 from agent.config import LLMSettings, llm_settings, sessions_db, transcripts_dir
-from agent.context import Context
 from agent.engines import make_engine
 from agent.engines.llm import LLMEngine
 from agent.engines.offline import OfflineEngine
 from agent.errors import LLMConfigError
-from agent.llm import chat_model, preflight
-from agent.llm_faults import CallGuard, RetryPolicy, retry_after_seconds
+from agent.interview.context import Context
+from agent.interview.sessions import run_session
+from agent.llm.client import chat_model, preflight
+from agent.llm.faults import CallGuard, RetryPolicy, retry_after_seconds
 from agent.schemas import Grade, GradeOutput, GradeRequest, PointVerdict, RefPoint
-from agent.sessions import run_session
 
 SHORT = 0.25  # per-attempt timeout where the server is scripted to be slow
 SAFE = 5.0  # elsewhere: a loaded 2-core machine must not turn a scripted fault into a timeout
@@ -179,7 +179,7 @@ def test_breaker_skips_calls_while_open_then_probes_once():
         calls.append(1)
         raise ValueError("bad grade")
 
-    from agent.llm_faults import LLMUnavailable
+    from agent.llm.faults import LLMUnavailable
 
     for _ in range(2):
         with pytest.raises(LLMUnavailable):

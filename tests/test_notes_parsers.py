@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from agent.notes import detect_format, parse_file, parse_text
-from agent.notes.generic import as_question
-from agent.notes.model import RawQuestion
-from agent.notes.table import split_cells
+from agent.knowledge.notes import detect_format, parse_file, parse_text
+from agent.knowledge.notes.generic import as_question
+from agent.knowledge.notes.model import RawQuestion
+from agent.knowledge.notes.table import split_cells
 
 SOURCES = Path(__file__).resolve().parent.parent / "knowledge" / "sources"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agent.notes.points import MAX_LEN, select_points, split_points
+from agent.knowledge.notes.points import MAX_LEN, select_points, split_points
 
 
 def test_bullets_get_their_parent_label() -> None:

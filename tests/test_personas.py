@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agent import personas as pa
+from agent.evals import personas as pa
 from agent.grading.text import is_injection, negation_count
 from agent.schemas import Question
 

@@ -10,7 +10,7 @@ from graph_fakes import BANK, ScriptedChat, llm_like_grader, substring_grade
 from agent.engines.base import FollowUpPlan
 from agent.engines.llm import LLMEngine
 from agent.engines.offline import OfflineEngine
-from agent.prompts import escape_data, load_prompt, parse_prompt, prompt_names
+from agent.llm.prompts import escape_data, load_prompt, parse_prompt, prompt_names
 from agent.schemas import GradeOutput, GradeRequest, RefPoint
 
 

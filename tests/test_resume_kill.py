@@ -64,7 +64,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 def real_env(stack: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     for key, value in stack.items():
         monkeypatch.setenv(key, value)
-    import agent.context as context_mod
+    import agent.interview.context as context_mod
 
     for cached in (context_mod._default_bank, context_mod._default_retriever, context_mod._default_engine):
         cached.cache_clear()
@@ -79,8 +79,8 @@ def topic(payload: dict[str, Any]) -> str:
 def test_real_grader_strong_partial_empty_through_the_graph(real_env: dict[str, str]):
     from langgraph.checkpoint.memory import InMemorySaver
 
-    from agent.context import Context
-    from agent.sessions import run_session
+    from agent.interview.context import Context
+    from agent.interview.sessions import run_session
 
     plan = {"LoRA": STRONG["LoRA"], "RLHF": PARTIAL_RLHF, "RAG": ""}
 

@@ -9,9 +9,10 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from agent import cli_store, retrieval
+from agent.cli import knowledge as cli_store
 from agent.errors import UsageError
-from agent.ingest import ingest
+from agent.knowledge import retrieval
+from agent.knowledge.ingest import ingest
 
 runner = CliRunner()
 app = typer.Typer()

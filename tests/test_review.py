@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from agent import config, review
+from agent import config
 from agent.errors import StoreError
+from agent.practice import review
 from agent.schemas import Grade, PointVerdict, Question
 
 T0 = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
@@ -142,7 +143,7 @@ def test_focus_weak_selection_prefers_weak_category_then_due() -> None:
     """``interview --focus weak``: the selector ranks by these weights after category balance."""
     from graph_fakes import BANK
 
-    from agent.select import choose_next
+    from agent.interview.select import choose_next
 
     by_id = {x.id: x for x in BANK}
     review.record_grade("s", "1", by_id["rlhf-1"], g(9.5), T0)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from graph_fakes import BANK
 
+from agent.interview.select import adapt_difficulty, choose_next
 from agent.schemas import Question
-from agent.select import adapt_difficulty, choose_next
 
 
 def first(*args, **kw) -> Question:

@@ -7,12 +7,12 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-import agent.bank as bank_mod
-from agent.cli import app
+import agent.knowledge.bank as bank_mod
+from agent.cli.app import app
 from agent.engines.offline import OfflineEngine
 from agent.errors import LLMConfigError
+from agent.evals.simulate import PersonaResult, run_persona
 from agent.schemas import Question
-from agent.simulate import PersonaResult, run_persona
 
 BANK = [
     Question(id="t-attn", text="自注意力为什么要除以根号 d_k？", category="transformer", section="s", difficulty=2,

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from cli_helpers import run_main
 
-from agent import embeddings, store
-from agent.bank import load_bank
 from agent.config import bank_path, default_sources_dir
-from agent.store_state import read_state
+from agent.knowledge import embeddings, store
+from agent.knowledge.bank import load_bank
+from agent.knowledge.store_state import read_state
 
 USER_NOTE = ("# 我的笔记\n\n## 梯度累积和大 batch 训练等价吗？\n\n在没有 BatchNorm 时数值上近似等价，"
              "只是更新频率变低；学习率要按等效 batch 调整。\n\n## 什么是投机解码的接受率？\n\n"
@@ -86,7 +86,7 @@ def test_failed_ingest_changes_nothing_and_says_what_was_kept(tmp_path: Path, no
 
 
 def test_fresh_home_loads_shipped_vectors_without_embedding(monkeypatch) -> None:
-    from agent.ingest import ensure_store
+    from agent.knowledge.ingest import ensure_store
 
     def refuse(texts):
         raise AssertionError(f"embedded {len(texts)} texts on a fresh home")
@@ -97,10 +97,10 @@ def test_fresh_home_loads_shipped_vectors_without_embedding(monkeypatch) -> None
 
 
 def test_shipped_vectors_match_the_notes_and_embedder() -> None:
-    from agent.bank import load_bank as load
-    from agent.chunking import chunk_note
-    from agent.ingest import collect_files
-    from agent.shipped_vectors import content_hash, read_meta, shipped_vectors, text_key
+    from agent.knowledge.bank import load_bank as load
+    from agent.knowledge.chunking import chunk_note
+    from agent.knowledge.ingest import collect_files
+    from agent.knowledge.shipped_vectors import content_hash, read_meta, shipped_vectors, text_key
     from agent.textio import read_note_text
 
     meta = read_meta()

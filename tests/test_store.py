@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from agent import store
-from agent.chunking import MAX_CHARS, chunk_note
 from agent.errors import StoreError
-from agent.ingest import ingest
+from agent.knowledge import store
+from agent.knowledge.chunking import MAX_CHARS, chunk_note
+from agent.knowledge.ingest import ingest
 
 
 def test_store_records_embedder_and_refuses_a_mismatch(small_corpus: Path, fake_bank, monkeypatch) -> None:

@@ -10,10 +10,10 @@ from pathlib import Path
 
 from cli_helpers import run_main
 
-from agent import store
-from agent.ingest import ensure_store, ingest
-from agent.retrieval import Retriever
-from agent.store_state import read_state, store_lock
+from agent.knowledge import store
+from agent.knowledge.ingest import ensure_store, ingest
+from agent.knowledge.retrieval import Retriever
+from agent.knowledge.store_state import read_state, store_lock
 
 MOCKINT = str(Path(sys.executable).with_name("mockint"))
 

@@ -8,11 +8,11 @@ from graph_fakes import BANK, FakeRetriever, substring_grade
 from langgraph.checkpoint.memory import InMemorySaver
 
 from agent.config import transcripts_dir
-from agent.context import Context
 from agent.engines.offline import OfflineEngine
+from agent.interview.context import Context
+from agent.interview.sessions import run_session
+from agent.interview.transcript import to_markdown, transcript_schema
 from agent.schemas import Transcript
-from agent.sessions import run_session
-from agent.transcript import to_markdown, transcript_schema
 
 
 def session(tmp_path, answers):

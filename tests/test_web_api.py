@@ -13,8 +13,8 @@ from cli_helpers import run_main, use_fake_stack
 from graph_fakes import BANK, FakeRetriever
 from web_helpers import GOOD, PROMPT_KEYS, client, finish
 
-from agent import review as review_store
 from agent.config import transcripts_dir
+from agent.practice import review as review_store
 from agent.schemas import Grade, Transcript
 
 
@@ -25,7 +25,7 @@ class QuestionSearch(FakeRetriever):
 
 @pytest.fixture(autouse=True)
 def fake_stack(monkeypatch: pytest.MonkeyPatch) -> None:
-    from agent import retrieval
+    from agent.knowledge import retrieval
 
     monkeypatch.setenv("MOCKINT_FSRS_FUZZ", "0")
     use_fake_stack(monkeypatch)
@@ -198,7 +198,7 @@ def test_grade_interrupted_by_a_crash_survives_a_reload(monkeypatch: pytest.Monk
     """The server dies while grading: the answer is in the checkpoint; the reloaded page resumes the grade."""
     from graph_fakes import substring_grade
 
-    import agent.context as context_mod
+    import agent.interview.context as context_mod
     from agent.engines.offline import OfflineEngine
 
     calls = {"n": 0}

@@ -49,7 +49,7 @@ def server(built_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     env = {**os.environ, "MOCKINT_HOME": str(home), "MOCKINT_CONFIG": str(home / "config.toml"),
            "MOCKINT_FSRS_FUZZ": "0", "NO_PROXY": "*"}
     env.pop("MOCKINT_WEB_TOKEN", None)
-    proc = subprocess.Popen([sys.executable, "-c", "from agent.cli import main; main()", "web", "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-c", "from agent.cli.app import main; main()", "web", "--port", str(port)],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -69,9 +69,9 @@ def server(built_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 
 def _seed_due_review(home: Path) -> None:
     """One question card due since yesterday (graded badly two days ago)."""
-    from agent import review
-    from agent.bank import load_bank
     from agent.config import use_home
+    from agent.knowledge.bank import load_bank
+    from agent.practice import review
     from agent.schemas import Grade
 
     with use_home(home):
@@ -126,8 +126,8 @@ def _kind(pg: Any) -> str:
 
 
 def _bank_points(home: Path, question_id: str) -> list[str]:
-    from agent.bank import load_bank
     from agent.config import use_home
+    from agent.knowledge.bank import load_bank
 
     with use_home(home):
         return next(q.reference_points for q in load_bank() if q.id == question_id)

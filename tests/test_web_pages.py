@@ -38,7 +38,7 @@ class QuestionSearch(FakeRetriever):
 
 @pytest.fixture
 def fake_stack(monkeypatch: pytest.MonkeyPatch) -> None:
-    from agent import retrieval
+    from agent.knowledge import retrieval
 
     monkeypatch.setenv("MOCKINT_FSRS_FUZZ", "0")
     use_fake_stack(monkeypatch)

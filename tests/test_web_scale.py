@@ -76,11 +76,11 @@ def test_two_workers_on_postgres_and_chroma_server(tmp_path: Path, small_corpus:
         env = {**os.environ, "MOCKINT_POSTGRES_URL": f"postgresql://mockint@127.0.0.1:{pg_port}/postgres",
                "CHROMA_HOST": "127.0.0.1", "CHROMA_PORT": str(chroma_port), "MOCKINT_HOME": str(tmp_path / "home"),
                "MOCKINT_CONFIG": str(tmp_path / "home" / "config.toml")}
-        subprocess.run([sys.executable, "-c", "from agent.cli import main; main()", "ingest", str(small_corpus)],
+        subprocess.run([sys.executable, "-c", "from agent.cli.app import main; main()", "ingest", str(small_corpus)],
                        env=env, check=True, capture_output=True, timeout=600)
         ports = [_port(), _port()]
         for port in ports:
-            workers.append(subprocess.Popen([sys.executable, "-c", "from agent.cli import main; main()", "web",
+            workers.append(subprocess.Popen([sys.executable, "-c", "from agent.cli.app import main; main()", "web",
                                              "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
                                             stderr=(pg_root / f"web-{port}.log").open("w")))
         for port, proc in zip(ports, workers, strict=True):

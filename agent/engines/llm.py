@@ -2,7 +2,7 @@
 
 Happy path per answered question: one grading call, plus one call to phrase a follow-up when a point is
 missing — at most two. The critic is called only when the deterministic check fails. Every call goes through a
-:class:`~agent.llm_faults.CallGuard` (bounded retries, Retry-After, circuit breaker; policy in :mod:`agent.llm`).
+:class:`~agent.llm.faults.CallGuard` (bounded retries, Retry-After, circuit breaker; policy in :mod:`agent.llm.client`).
 A call that is given up (timeout, HTTP error, malformed or schema-violating output) falls back to the offline
 engine for that call and is marked on the grade (``engine="offline-fallback"`` plus a notice naming the
 failure); the session never crashes.
@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from agent.engines.base import Engine, FollowUpPlan
 from agent.engines.offline import OfflineEngine, complete_grade
-from agent.llm_faults import CallGuard, LLMUnavailable, RetryPolicy
-from agent.prompts import escape_data, load_prompt, prompt_versions
+from agent.llm.faults import CallGuard, LLMUnavailable, RetryPolicy
+from agent.llm.prompts import escape_data, load_prompt, prompt_versions
 from agent.schemas import EngineInfo, Grade, GradeOutput, GradeRequest, Question
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ class LLMEngine:
     @classmethod
     def from_settings(cls) -> LLMEngine:
         from agent.config import llm_settings
-        from agent.llm import chat_model
+        from agent.llm.client import chat_model
 
         settings = llm_settings()
         return cls(chat_model(settings), model_name=settings.model, policy=RetryPolicy.from_settings(settings),
@@ -54,7 +54,7 @@ class LLMEngine:
     def preflight(self) -> None:
         """Reject a wrong key / unreachable endpoint before a session starts (no-op for injected models)."""
         if self.settings is not None:
-            from agent.llm import preflight
+            from agent.llm.client import preflight
 
             preflight(self.settings)
 

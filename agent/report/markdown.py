@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from agent.knowledge.taxonomy import display_name
 from agent.report.data import (
     STATUS_LABEL,
     QuestionGroup,
@@ -12,7 +13,6 @@ from agent.report.data import (
     summarize,
 )
 from agent.schemas import Transcript, Turn
-from agent.taxonomy import display_name
 from agent.textio import escape_markdown_html
 
 _ICON = {"covered": "✅", "partial": "🟡", "missing": "❌"}

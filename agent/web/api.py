@@ -59,7 +59,7 @@ def resume(session_id: str) -> dict[str, Any]:
 
 @router.get("/sessions")
 def sessions() -> list[dict[str, Any]]:
-    from agent.sessions import list_sessions
+    from agent.interview.sessions import list_sessions
 
     return list_sessions()
 
@@ -83,7 +83,7 @@ def review_due() -> dict[str, Any]:
 
 @router.get("/history")
 def history() -> dict[str, Any]:
-    from agent.history import load_history
+    from agent.practice.history import load_history
 
     return load_history()
 

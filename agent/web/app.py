@@ -75,7 +75,7 @@ class StoreWarmup:
 
 
 def _default_build(notify: Callable[[str], None]) -> Any:
-    from agent.ingest import ensure_store
+    from agent.knowledge.ingest import ensure_store
 
     return ensure_store(notify=notify, show_progress=False)
 

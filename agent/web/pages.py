@@ -11,9 +11,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from agent.knowledge.taxonomy import display_name
 from agent.report.data import mode_label, summarize
 from agent.schemas import Turn
-from agent.taxonomy import display_name
 from agent.web import service
 from agent.web.charts import line_chart
 from agent.web.views import (
@@ -52,7 +52,7 @@ def _store(request: Request) -> Any:
 
 @router.get("/", response_class=HTMLResponse)
 def start_page(request: Request, paused: str = "") -> HTMLResponse:
-    from agent.sessions import list_sessions
+    from agent.interview.sessions import list_sessions
 
     return render("start.html", title="开始练习", store=_store(request), categories=categories(),
                   engine=request.app.state.settings.engine, sessions=list_sessions()[:10], paused=paused)
@@ -98,7 +98,7 @@ def report_download(session_id: str, fmt: str) -> Response:
 
 @router.get("/history", response_class=HTMLResponse)
 def history_page() -> HTMLResponse:
-    from agent.history import load_history
+    from agent.practice.history import load_history
 
     data = load_history()
     overall = {"总分": [s["overall"] for s in data["sessions"]]} if data["sessions"] else {}

@@ -1,4 +1,4 @@
-"""Web sessions, one step per request, through the CLI's own runner (:func:`agent.sessions.run_session`).
+"""Web sessions, one step per request, through the CLI's own runner (:func:`agent.interview.sessions.run_session`).
 
 Each POST opens the checkpointer, takes the session's write lock, feeds at most ONE answer to the graph and
 stops at the next question (the answer provider returns ``None`` there, exactly like ``/quit`` in the CLI), so
@@ -16,8 +16,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent import config
-from agent.context import Context
 from agent.errors import MockintError, UsageError
+from agent.interview.context import Context
 from agent.schemas import EngineInfo, Transcript, Turn
 from agent.web.locks import is_busy, session_lock
 
@@ -109,22 +109,22 @@ class _OneStep:
 
 # ---------------------------------------------------------------- read side
 def _bank() -> list[Any]:
-    from agent.cli_interview import load_bank_or_fail
+    from agent.cli.interview import load_bank_or_fail
 
     return load_bank_or_fail()
 
 
 @contextmanager
 def _graph() -> Iterator[tuple[Any, Any]]:
-    from agent.graph import build_graph
-    from agent.sessions import open_checkpointer
+    from agent.interview.graph import build_graph
+    from agent.interview.sessions import open_checkpointer
 
     with open_checkpointer() as saver:
         yield saver, build_graph(checkpointer=saver)
 
 
 def _snapshot(graph: Any, session_id: str) -> Any:
-    from agent.cli_interview import SESSION_ID_RE
+    from agent.cli.interview import SESSION_ID_RE
 
     if not SESSION_ID_RE.match(session_id):
         raise NotFound(f"找不到会话 {session_id}")
@@ -160,7 +160,7 @@ def engine_info(session_id: str, settings: dict[str, Any]) -> EngineInfo:
 
 def transcript(session_id: str, values: dict[str, Any] | None = None) -> Transcript:
     """The session's transcript built from its checkpoint (same schema as ``transcript.json``)."""
-    from agent.transcript import build_transcript
+    from agent.interview.transcript import build_transcript
 
     values = values if values is not None else view(session_id).values
     return build_transcript(values, engine_info(session_id, values.get("settings", {})))
@@ -168,15 +168,15 @@ def transcript(session_id: str, values: dict[str, Any] | None = None) -> Transcr
 
 # ---------------------------------------------------------------- write side
 def _context(req: StartRequest, engine: str) -> Context:
-    from agent.cli_interview import resolve_categories
+    from agent.cli.interview import resolve_categories
 
     bank = _bank()
     if req.mode == "interview":
         return Context(engine_kind=engine, n_questions=req.n, difficulty=req.difficulty, bank=bank,
                        categories=tuple(resolve_categories(req.categories, bank)))
     if req.mode == "drill":
-        from agent.cli_practice import topic_retriever
-        from agent.drill import select_drill
+        from agent.cli.practice import topic_retriever
+        from agent.practice.drill import select_drill
 
         if not (req.topic or "").strip():
             raise UsageError("专项练习需要一个主题（topic），例如 RoPE、RLHF")
@@ -184,7 +184,7 @@ def _context(req: StartRequest, engine: str) -> Context:
         if not ids:
             raise UsageError(f"题库里没有和「{req.topic}」相关的题目")
     else:
-        from agent.review import due_in_bank
+        from agent.practice.review import due_in_bank
 
         ids = due_in_bank(bank, req.n)
         if not ids:
@@ -194,8 +194,8 @@ def _context(req: StartRequest, engine: str) -> Context:
 
 def start(req: StartRequest, default_engine: str) -> Step:
     """A new session up to its first question."""
-    from agent.llm import ensure_ready_for
-    from agent.sessions import new_session_id
+    from agent.interview.sessions import new_session_id
+    from agent.llm.client import ensure_ready_for
 
     engine = req.engine or default_engine
     ensure_ready_for(engine)
@@ -213,7 +213,7 @@ def answer(session_id: str, text: str, question_id: str | None = None) -> Step:
 
 
 def skip(session_id: str, question_id: str | None = None) -> Step:
-    from agent.nodes.common import SKIP_WORDS
+    from agent.interview.nodes.common import SKIP_WORDS
 
     return _step(session_id, _OneStep(sorted(SKIP_WORDS)[0], question_id), need_question=True)
 
@@ -231,14 +231,14 @@ def _step(session_id: str, provider: _OneStep, need_question: bool) -> Step:
             raise Conflict("这场会话已经结束，可以查看报告")
         if need_question and status != "question":
             raise Conflict("上一条回答的评分被中断了，请刷新页面继续")
-        from agent.sessions import session_context
+        from agent.interview.sessions import session_context
 
         ctx = session_context(dict(snap.values), bank=_bank())
         return _run(ctx, provider, session_id, saver)
 
 
 def _run(ctx: Context, provider: _OneStep, session_id: str, saver: Any = None) -> Step:
-    from agent.sessions import Observer, run_session
+    from agent.interview.sessions import Observer, run_session
 
     turns: list[Turn] = []
     result = run_session(ctx, provider, session_id=session_id, checkpointer=saver,

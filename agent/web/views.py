@@ -11,9 +11,9 @@ from urllib.parse import urlencode
 
 from markupsafe import Markup
 
+from agent.knowledge.taxonomy import display_name
 from agent.report.data import STATUS_LABEL, point_location, point_source, turn_quotes
 from agent.schemas import Question, Source, Turn
-from agent.taxonomy import display_name
 
 SEARCH_K = 8
 
@@ -61,7 +61,7 @@ def stars(n: int) -> str:
 # ---------------------------------------------------------------- review, bank, search, notes
 def review_queue() -> dict[str, Any]:
     """Question cards: ``due`` (now) and ``upcoming``, each with the last score and last FSRS rating."""
-    from agent import review
+    from agent.practice import review
 
     due_now = set(review.due_question_ids())
     rows = []
@@ -75,7 +75,7 @@ def review_queue() -> dict[str, Any]:
 
 
 def _bank() -> list[Question]:
-    from agent.cli_interview import load_bank_or_fail
+    from agent.cli.interview import load_bank_or_fail
 
     return load_bank_or_fail()
 
@@ -103,7 +103,7 @@ def _questions_at(bank: list[Question], file: str, a: int, b: int) -> list[dict[
 def search_notes(query: str) -> dict[str, Any]:
     """Note chunks from the hybrid retriever (dense + BM25, calibrated score, gate) and the bank questions
     whose notes those chunks are in; plus the dense question search."""
-    from agent.retrieval import get_retriever
+    from agent.knowledge.retrieval import get_retriever
 
     query = query.strip()[:200]
     if not query:
@@ -127,7 +127,7 @@ def search_notes(query: str) -> dict[str, Any]:
 def note_section(file: str, a: int, b: int) -> list[dict[str, Any]]:
     """A note's chunks from the store in line order; ``hit`` marks those overlapping lines a–b. The file name
     is only a filter on the store's metadata, never a path on disk."""
-    from agent.ingest import ensure_store
+    from agent.knowledge.ingest import ensure_store
 
     store = ensure_store(show_progress=False)
     got = store.chunks.get(where={"source": file}, include=["documents", "metadatas"])

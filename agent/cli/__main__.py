@@ -1,0 +1,5 @@
+"""``python -m agent.cli``."""
+
+from agent.cli.app import main
+
+main()

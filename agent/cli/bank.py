@@ -1,0 +1,168 @@
+"""``mockint bank stats | list | show``: browse the question bank (no Chroma needed)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import typer
+
+from agent.errors import UsageError
+from agent.knowledge.taxonomy import categories_help
+
+
+def _load() -> list[Any]:
+    from agent.knowledge.bank import load_bank
+
+    return load_bank()
+
+
+def _category_option(value: str | None) -> str | None:
+    if value is None:
+        return None
+    from agent.knowledge.taxonomy import CATEGORIES, resolve_category
+
+    slug = resolve_category(value)
+    if slug is None:
+        valid = "、".join(f"{c.slug}（{c.name}）" for c in CATEGORIES)
+        raise UsageError(f"未知类别 {value!r}。可选: {valid}")
+    return slug
+
+
+def _origin() -> str:
+    """Which bank is shown: the shipped one, or the one built from the store's sources."""
+    from agent.knowledge.store_state import read_state
+
+    state = read_state()
+    if state is None:
+        return "内置笔记（尚未导入自己的笔记：mockint ingest PATH）"
+    return "来源 " + "、".join("内置笔记" if s.kind == "builtin" else s.name for s in state.sources)
+
+
+WIDE_LIST = 120  # below this terminal width `bank list` prints one line per question
+
+
+def _stars(n: int) -> str:
+    return "⭐" * n
+
+
+def stats(json_out: bool = typer.Option(False, "--json", help="输出一个 JSON 对象")) -> None:
+    """题库统计：题目数、各类别 / 各笔记 / 题型分布。"""
+    from agent.knowledge.bank import bank_stats
+
+    questions = _load()
+    data = bank_stats(questions)
+    if json_out:
+        print(json.dumps(data, ensure_ascii=False))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    from agent.knowledge.taxonomy import display_name
+
+    console = Console()
+    console.print(f"[bold]题库[/]（{_origin()}）：{data['questions']} 道题，{data['with_reference']} 道有参考要点，"
+                  f"{data['with_followups']} 道有追问；知识题 {data['by_kind']['knowledge']}，"
+                  f"项目/经验题 {data['by_kind']['project']}；"
+                  f"{sum(1 for q in questions if len(q.sources) > 1)} 道由多处笔记的重复题合并而成")
+    cat = Table(title="按类别")
+    cat.add_column("slug")
+    cat.add_column("类别")
+    cat.add_column("题数", justify="right")
+    for slug, n in data["by_category"].items():
+        cat.add_row(slug, display_name(slug), str(n))
+    console.print(cat)
+    src = Table(title="按笔记（合并后的题目可来自多份笔记）")
+    src.add_column("笔记")
+    src.add_column("题数", justify="right")
+    for name, n in data["by_source"].items():
+        src.add_row(name, str(n))
+    console.print(src)
+
+
+def list_questions(
+    category: str | None = typer.Option(None, "--category", "-c", help="类别：slug、中文名或别名（如 RLHF），见下方列表"),
+    difficulty: int | None = typer.Option(None, "--difficulty", "-d", help="难度 1-3"),
+    json_out: bool = typer.Option(False, "--json", help="输出一个 JSON 数组"),
+) -> None:
+    """列出题目（可按类别、难度筛选）。"""
+    slug = _category_option(category)
+    if difficulty is not None and difficulty not in (1, 2, 3):
+        raise UsageError(f"难度必须是 1、2 或 3，而不是 {difficulty}")
+    questions = [q for q in _load() if (slug is None or q.category == slug)
+                 and (difficulty is None or q.difficulty == difficulty)]
+    if json_out:
+        print(json.dumps([q.model_dump(mode="json") for q in questions], ensure_ascii=False))
+        return
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from agent.knowledge.taxonomy import display_name
+
+    console = Console()
+    table = Table(title=f"{len(questions)} 道题（{_origin()}）")
+    narrow = console.width < WIDE_LIST
+    table.add_column("id", no_wrap=True)
+    if not narrow:
+        table.add_column("类别")
+    table.add_column("难度", no_wrap=True)
+    table.add_column("题目")
+    if not narrow:
+        table.add_column("来源", justify="right")
+    id_width = max((len(q.id) for q in questions), default=2)
+    room = max(10, console.width - id_width - 6 - 10)  # borders and padding of three columns
+    for q in questions:
+        mark = "（项目）" if q.kind == "project" else ""
+        text = Text(q.text + mark)
+        if narrow:  # one line per question, cut with "…" at the edge (never folded mid-word)
+            text.truncate(room, overflow="ellipsis")
+        cells = [q.id, display_name(q.category), _stars(q.difficulty), text, str(len(q.sources))]
+        table.add_row(*([cells[0], cells[2], cells[3]] if narrow else cells))
+    console.print(table)
+    if narrow:
+        console.print(f"[dim]终端宽度 {console.width} < {WIDE_LIST}：每题一行，题目可能截断；完整内容用 "
+                      "mockint bank show ID，或 --json[/]")
+
+
+def show(
+    qid: str = typer.Argument(..., help="题目 id（或唯一的 id 前缀）"),
+    json_out: bool = typer.Option(False, "--json", help="输出一个 JSON 对象"),
+) -> None:
+    """查看一道题：参考要点、追问、出处。"""
+    from agent.knowledge.bank import find_question
+
+    q = find_question(_load(), qid)
+    if json_out:
+        print(json.dumps(q.model_dump(mode="json"), ensure_ascii=False))
+        return
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.panel import Panel
+
+    from agent.knowledge.taxonomy import display_name
+
+    kind = "项目/经验题" if q.kind == "project" else "知识题"
+    lines = [f"[bold]{escape(q.text)}[/]", "",
+             f"类别: {display_name(q.category)}（{q.category}）  难度: {_stars(q.difficulty)}  题型: {kind}"]
+    if q.tags or q.companies:
+        lines.append(f"标签: {escape('、'.join(q.tags))}  公司: {escape('、'.join(q.companies))}")
+    lines.append("")
+    if q.reference_points:
+        lines.append("[bold]参考要点[/]")
+        lines += [f"  {i}．{escape(p)}" for i, p in enumerate(q.reference_points, 1)]
+    else:
+        lines.append("[dim]笔记中没有给出答案（按评分标准评分）[/]")
+    if q.followups:
+        lines += ["", "[bold]可能追问[/]"] + [f"  •{escape(f)}" for f in q.followups]
+    lines += ["", "[bold]出处[/]"] + [f"  {escape(s.file)} 第 {s.lines[0]}-{s.lines[1]} 行 · {escape(s.section)}"
+                                       for s in q.sources]
+    Console().print(Panel("\n".join(lines), title=q.id, expand=False))
+
+
+def register(app: typer.Typer) -> None:
+    bank_app = typer.Typer(help="题库：统计、列表、查看题目。", no_args_is_help=True)
+    bank_app.command("stats")(stats)
+    bank_app.command("list", epilog="分类：" + categories_help())(list_questions)
+    bank_app.command("show")(show)
+    app.add_typer(bank_app, name="bank")

@@ -1,0 +1,189 @@
+"""Terminal side of a session: answer providers (interactive rich prompt, answers file) and the panels.
+
+Shared by ``interview``, ``resume`` and the practice commands (``drill``, ``review``). Imports only rich and
+stdlib at top level (the CLI's cold start stays fast).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from agent.errors import UsageError
+from agent.knowledge.taxonomy import display_name
+
+if TYPE_CHECKING:
+    from agent.schemas import Transcript, Turn
+
+QUIT_WORDS = {"/quit", "/exit", "/退出"}
+_STATUS_ICON = {"covered": "[green]✓[/]", "partial": "[yellow]△[/]", "missing": "[red]✗[/]"}
+
+
+# ---------------------------------------------------------------- answer providers
+def read_answers_file(path: Path) -> list[str]:
+    """Read an answers file by one rule: when the WHOLE file parses as one JSON array (or object) it is JSON and
+    must be a non-empty array of strings; otherwise it is one answer per line, split on "\n" only (a trailing
+    "\r" is dropped; U+2028, form feed, U+0085 stay inside their answer), blank lines ignored.
+    Missing / unreadable / empty / wrong → UsageError."""
+    if not path.exists() or not path.is_file():
+        raise UsageError(f"答案文件不存在: {path}")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise UsageError(f"答案文件不是 UTF-8 文本: {path}") from None
+    except OSError as exc:
+        raise UsageError(f"无法读取答案文件 {path}: {exc.strerror}") from None
+    if not text.strip():
+        raise UsageError(f"答案文件是空的: {path}", hint="每行一个回答，或一个 JSON 字符串数组")
+    from agent.grading.normalize import printable  # shown on the terminal; normalised when recorded
+
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        data = None
+    if isinstance(data, (list, dict)):
+        if not isinstance(data, list) or not data or not all(isinstance(a, str) for a in data):
+            raise UsageError(f"答案文件的 JSON 必须是非空的字符串数组: {path}")
+        return [printable(a) for a in data]
+    lines = (line[:-1] if line.endswith("\r") else line for line in text.split("\n"))
+    return [printable(line) for line in lines if line.strip()]
+
+
+class ScriptedAnswers:
+    """Answers consumed in order (main answers and follow-up answers alike); ``None`` when they run out."""
+
+    def __init__(self, answers: list[str], console: Console | None = None) -> None:
+        self.answers = list(answers)
+        self.used = 0
+        self.console = console
+
+    def __call__(self, payload: dict[str, Any]) -> str | None:
+        if self.console:
+            show_question(self.console, payload)
+        if self.used >= len(self.answers):
+            return None
+        answer = self.answers[self.used]
+        self.used += 1
+        if answer.strip().lower() in QUIT_WORDS:  # a scripted /quit pauses the session like the interactive one
+            return None
+        if self.console:
+            self.console.print(Panel(Text(answer or "（空回答）"), title="回答（来自文件）", border_style="dim"))
+        return answer
+
+
+class InteractiveAnswers:
+    """Multi-line input finished by an empty line; ``/skip`` skips, ``/quit`` (or Ctrl-D) saves and stops."""
+
+    def __init__(self, console: Console, read_line: Callable[[str], str] | None = None) -> None:
+        self.console = console
+        self.read_line = read_line or console.input
+
+    def __call__(self, payload: dict[str, Any]) -> str | None:
+        from agent.interview.nodes.common import SKIP_WORDS
+
+        show_question(self.console, payload)
+        self.console.print("[dim]输入回答，空行结束；/skip 跳过本题，/quit 保存并退出[/]")
+        lines: list[str] = []
+        while True:
+            try:
+                line = self.read_line("> " if not lines else "")
+            except EOFError:
+                return None if not lines else "\n".join(lines)
+            command = line.strip().lower()
+            if not lines and command in QUIT_WORDS:
+                return None
+            if not lines and command in SKIP_WORDS:
+                return "/skip"
+            if not line.strip():
+                if lines:
+                    return "\n".join(lines)
+                self.console.print("[yellow]回答为空；请输入回答，或 /skip 跳过、/quit 退出[/]")
+                continue
+            lines.append(line)
+
+
+# ---------------------------------------------------------------- panels
+def show_question(console: Console, payload: dict[str, Any]) -> None:
+    stars = "★" * int(payload.get("difficulty", 1)) + "☆" * (3 - int(payload.get("difficulty", 1)))
+    if payload.get("kind") == "followup":
+        title = f"追问 {payload.get('followup', 1)}/{payload.get('max_followups', 0)}"
+    elif payload.get("retry"):
+        title = f"重练（换个问法再考一次答弱的点，不计入题数；已答 {payload.get('number', '?')}/{payload.get('total', '?')} 题）"
+    else:
+        title = f"第 {payload.get('number', '?')}/{payload.get('total', '?')} 题"
+    title += f" · {escape(display_name(str(payload.get('category', ''))))} · 难度 {stars}"
+    console.print(Panel(Text(str(payload.get("question", ""))), title=title, border_style="cyan", title_align="left"))
+
+
+def show_resume_context(console: Console, values: dict[str, Any]) -> None:
+    """On ``mockint resume``: which question is being discussed and the last grade on it, so a pending
+    follow-up ("关于「背景」…") is not shown out of context."""
+    current = values.get("current") or {}
+    pending = values.get("turn") or {}
+    if not current or not pending:
+        return
+    console.print(Panel(Text(str(current.get("text", ""))), title="继续：正在讨论的题目", border_style="dim",
+                        title_align="left"))
+    last = next((t for t in reversed(values.get("turns") or []) if t.get("question_id") == current.get("id")), None)
+    if last is not None and pending.get("kind") == "followup":
+        from agent.schemas import Turn as TurnModel
+
+        show_turn(console, TurnModel.model_validate(last))
+
+
+def show_turn(console: Console, turn: Turn) -> None:
+    grade = turn.grade
+    if grade is None:
+        return
+    table = Table(show_header=False, box=None, pad_edge=False)
+    for verdict in grade.points:
+        quote = Text(f"「{verdict.quote[:40]}」", style="dim") if verdict.quote else Text("")
+        table.add_row(_STATUS_ICON[verdict.status], Text(verdict.point), quote)
+    parts: list[Any] = [f"[bold]{grade.score:g}[/] / 10"]
+    if grade.points:
+        parts.append(table)
+    if grade.errors:
+        parts.append("[red]错误：[/]" + escape("；".join(grade.errors)))
+    parts.append(Text(grade.feedback))
+    if grade.model_answer and grade.score < 8:
+        parts.append("[dim]参考答案：[/]" + escape(grade.model_answer))
+    for notice in grade.notices:
+        parts.append(Text(f"提示：{notice}", style="yellow"))
+    if not turn.reflection.verified:
+        parts.append("[yellow]注意：该评分多次复核仍未通过校验，已标记为未验证[/]")
+    from rich.console import Group
+
+    color = "green" if grade.score >= 8 else "yellow" if grade.score > 4 else "red"
+    console.print(Panel(Group(*parts), title="评分" + ("（已跳过）" if turn.skipped else ""), border_style=color,
+                        title_align="left"))
+
+
+def show_report(console: Console, transcript: Transcript) -> None:
+    summary = transcript.summary
+    if summary is None:
+        return
+    table = Table(title=f"面试报告 · 总分 {summary.overall:g} / 10", title_justify="left")
+    table.add_column("题目")
+    table.add_column("分类")
+    table.add_column("得分", justify="right")
+    table.add_column("追问", justify="right")
+    for q in summary.questions:
+        table.add_row(Text(q.question), Text(display_name(q.category)), f"{q.score:g}", str(q.followups))
+    console.print(table)
+    if summary.by_category:
+        console.print(Text("分类平均：" + "，".join(f"{display_name(c)} {v:g}" for c, v in summary.by_category.items())))
+    if summary.strongest:
+        console.print("[green]掌握较好：[/]" + escape("；".join(summary.strongest)))
+    if summary.weakest:
+        console.print("[red]薄弱点：[/]" + escape("；".join(summary.weakest)))
+    for item in summary.study_next[:5]:
+        where = f" —— {item.file} § {item.section}" if item.file else ""
+        console.print("[cyan]复习[/] " + escape(f"{item.point}{where}"))

@@ -1,0 +1,1 @@
+"""Evaluation against human grades, simulated candidates (personas) and the benchmarks (bench/)."""

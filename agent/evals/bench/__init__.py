@@ -1,0 +1,1 @@
+"""``mockint bench``: the runner, its sections, measuring helpers and the fakes it drives."""

@@ -1,0 +1,45 @@
+"""The interview graph's state (checkpointed after every node).
+
+Everything is plain JSON data (pydantic models are stored as ``model_dump(mode="json")`` dicts) so checkpoints
+stay portable across SQLite / Postgres and readable by ``mockint sessions``. Loop counters live here, their
+limits in :class:`agent.interview.context.Context`.
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import Annotated, Any, TypedDict
+
+
+class State(TypedDict, total=False):
+    session_id: str
+    settings: dict[str, Any]  # Context.settings() at the start, so resume can rebuild the context
+    seed: int  # selection seed (deterministic question order)
+    started_at: str
+    finished_at: str
+
+    asked_ids: list[str]  # main questions asked so far (never repeated)
+    planned: int  # questions planned so far (drill retries included; the number actually asked once finished)
+    difficulty_now: int  # adaptive target difficulty
+    current: dict[str, Any] | None  # the Question being discussed (model_dump)
+
+    turn: dict[str, Any] | None  # the turn in progress: kind, question text, target points, asked_at, answer...
+    request: dict[str, Any] | None  # GradeRequest for the turn in progress
+    retrieved_ids: list[str]
+    notices: list[str]  # notices for the turn in progress (answer truncated, retrieval unavailable...)
+    main_points: list[dict[str, Any]]  # RefPoints of the current question's main turn (follow-ups target them)
+    grade: dict[str, Any] | None  # latest Grade for the turn in progress
+    problems: list[str]  # deterministic check problems of the latest grade
+    critique: str | None
+    reflection: dict[str, Any] | None  # Reflection of the accepted grade
+
+    grade_attempts: int  # grades of the turn in progress (1 + retries)
+    followups_asked: int  # follow-ups asked for the current question
+    followup_texts: list[str]  # follow-ups asked for the current question (never the same twice)
+    targeted_points: list[str]  # reference points a follow-up already aimed at
+    point_status: dict[str, str]  # best status per reference point of the current question
+    question_scores: list[float]  # scores of the current question's turns (main first)
+
+    turns: Annotated[list[dict[str, Any]], operator.add]  # finished Turns (append-only)
+    results: Annotated[list[dict[str, Any]], operator.add]  # finished questions (QuestionSummary dicts)
+    summary: dict[str, Any] | None

@@ -1,0 +1,1 @@
+"""Practice outside a full interview: topic drills, FSRS spaced review and the history of scores."""

@@ -1,0 +1,1 @@
+"""Test doubles shared by the tests, the benchmark and the injection eval (scripted chat models)."""
