@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -278,6 +279,26 @@ def test_long_answer_graded_on_bounded_prefix_with_notice():
     turn = result.transcript.turns[0]
     assert seen == [100] and turn.answer == long  # the whole answer is kept, a prefix is graded
     assert any("只评了前 100 字" in n for n in turn.grade.notices)
+
+
+def test_long_answer_is_kept_once_outside_the_checkpoints(tmp_path: Path):
+    """A long answer is stashed once; checkpoints, their writes and every later step carry only the prefix."""
+    import pickle
+
+    from langgraph.checkpoint.sqlite import SqliteSaver
+
+    ctx = make_ctx(question_ids=("lora-2", "lora-1"), n_questions=2, max_followups=1, max_answer_chars=100)
+    long = "初始化为零 " + "很长的解释。" * 20_000  # 120,006 characters
+    with SqliteSaver.from_conn_string(str(tmp_path / "s.sqlite")) as saver:
+        result, _ = run(ctx, [long, "合并权重", "低秩分解", "冻结原权重"], session_id="long-1", checkpointer=saver)
+        blobs = [pickle.dumps(c.checkpoint) + pickle.dumps(c.pending_writes) for c in saver.list(None)]
+    assert result.status == "finished" and result.transcript.turns[0].answer == long  # the transcript has it all
+    assert blobs and max(len(b) for b in blobs) < 60_000  # no checkpoint (or its writes) holds the 360 KB answer
+    from agent.config import home
+
+    stashed = list((home() / "answers" / "long-1").glob("*.txt"))
+    assert len(stashed) == 1 and stashed[0].read_text(encoding="utf-8") == long
+    assert any("回答过长（120006 字）" in n for n in result.transcript.turns[0].grade.notices)
 
 
 def test_control_characters_and_surrogates_are_cleaned():

@@ -57,6 +57,9 @@ def read_answers_file(path: Path) -> list[str]:
     return [printable(line) for line in lines if line.strip()]
 
 
+SHOWN_CHARS = 2000  # a scripted answer is echoed up to this length (a 10 MB one would flood the terminal)
+
+
 class ScriptedAnswers:
     """Answers consumed in order (main answers and follow-up answers alike); ``None`` when they run out."""
 
@@ -75,7 +78,8 @@ class ScriptedAnswers:
         if answer.strip().lower() in QUIT_WORDS:  # a scripted /quit pauses the session like the interactive one
             return None
         if self.console:
-            self.console.print(Panel(Text(answer or "（空回答）"), title="回答（来自文件）", border_style="dim"))
+            shown = answer if len(answer) <= SHOWN_CHARS else f"{answer[:SHOWN_CHARS]}…（共 {len(answer)} 字，只显示开头）"
+            self.console.print(Panel(Text(shown or "（空回答）"), title="回答（来自文件）", border_style="dim"))
         return answer
 
 

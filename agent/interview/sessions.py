@@ -82,8 +82,10 @@ def _read_only_saver(path: Path) -> Any:
 
     if not path.exists():
         return InMemorySaver()
+    from agent.readonly import sqlite_read_only
+
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        conn = sqlite_read_only(path)
         conn.execute("SELECT 1 FROM checkpoints LIMIT 1")
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"会话数据库 {path} 所在目录不可写，只读打开也失败: {exc}",
@@ -202,7 +204,7 @@ def run_session(
             pending = {"session_id": session_id, "settings": ctx.settings(), "started_at": now_iso(),
                        "seed": seed if seed is not None else secrets.randbits(31), "turns": [], "results": []}
         elif snapshot.interrupts:
-            pending = _next_input(answers, snapshot.interrupts[0].value)
+            pending = _next_input(answers, snapshot.interrupts[0].value, session_id, ctx.max_answer_chars)
         else:  # killed mid-step: continue from the last checkpoint; finished: nothing to do
             pending = None if not reached_end(snapshot) else _STOP
         while pending is not _STOP:
@@ -216,7 +218,7 @@ def run_session(
             if not interrupts:
                 break
             write_transcript_dirs(_transcript(graph.get_state(config).values, engine), session_id, out)
-            pending = _next_input(answers, interrupts[0].value)
+            pending = _next_input(answers, interrupts[0].value, session_id, ctx.max_answer_chars)
         final = graph.get_state(config)
         transcript = _transcript(final.values, engine)
         status = "finished" if reached_end(final) else "paused"
@@ -250,11 +252,13 @@ def reached_end(snapshot: Any) -> bool:
     return not snapshot.next and not snapshot.tasks
 
 
-def _next_input(answers: AnswerProvider, payload: dict[str, Any]) -> Any:
+def _next_input(answers: AnswerProvider, payload: dict[str, Any], session_id: str, limit: int) -> Any:
     from langgraph.types import Command
 
+    from agent.interview.answer_store import resume_value
+
     answer = answers(payload)
-    return _STOP if answer is None else Command(resume=str(answer))
+    return _STOP if answer is None else Command(resume=resume_value(session_id, str(answer), limit))
 
 
 @contextmanager

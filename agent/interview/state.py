@@ -11,6 +11,10 @@ import operator
 from typing import Annotated, Any, TypedDict
 
 
+def merge_dicts(old: dict[str, str], new: dict[str, str]) -> dict[str, str]:
+    return {**(old or {}), **(new or {})}
+
+
 class State(TypedDict, total=False):
     session_id: str
     settings: dict[str, Any]  # Context.settings() at the start, so resume can rebuild the context
@@ -41,5 +45,7 @@ class State(TypedDict, total=False):
     question_scores: list[float]  # scores of the current question's turns (main first)
 
     turns: Annotated[list[dict[str, Any]], operator.add]  # finished Turns (append-only)
+    # turn index -> file of its full answer when longer than the graded prefix (agent.interview.answer_store)
+    answer_files: Annotated[dict[str, str], merge_dicts]
     results: Annotated[list[dict[str, Any]], operator.add]  # finished questions (QuestionSummary dicts)
     summary: dict[str, Any] | None

@@ -14,6 +14,7 @@ from typing import Any
 
 from agent.config import writable_dir
 from agent.errors import MockintError
+from agent.interview.answer_store import load as load_answer
 from agent.schemas import EngineInfo, QuestionSummary, StudyItem, Summary, Transcript, Turn
 from agent.textio import atomic_write_text, escape_markdown_html
 
@@ -56,6 +57,11 @@ def build_summary(turns: list[dict[str, Any]], results: list[dict[str, Any]]) ->
 def build_transcript(values: dict[str, Any], engine: EngineInfo) -> Transcript:
     """The transcript of a (possibly unfinished) session from its graph state values."""
     settings = dict(values.get("settings", {}))
+    turns = [Turn.model_validate(t) for t in values.get("turns", [])]
+    for index, name in (values.get("answer_files") or {}).items():  # full text of answers longer than the prefix
+        full = load_answer(values.get("session_id", ""), name)
+        if full is not None and index.isdigit() and int(index) < len(turns):
+            turns[int(index)].answer = full
     return Transcript(
         session_id=values.get("session_id", ""),
         mode=settings.get("mode", "interview"),
@@ -63,7 +69,7 @@ def build_transcript(values: dict[str, Any], engine: EngineInfo) -> Transcript:
         finished_at=values.get("finished_at", ""),
         engine=engine,
         settings=settings,
-        turns=[Turn.model_validate(t) for t in values.get("turns", [])],
+        turns=turns,
         summary=Summary.model_validate(values["summary"]) if values.get("summary") else None,
     )
 

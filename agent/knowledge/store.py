@@ -26,6 +26,7 @@ from typing import Any
 import agent.knowledge.embeddings as embeddings  # registers our embedding functions before any collection is reopened
 from agent import config
 from agent.errors import StoreError
+from agent.readonly import private_copy, writable
 
 CHUNKS = "mockint_chunks"
 QUESTIONS = "mockint_questions"
@@ -150,6 +151,11 @@ def _client() -> Any:
             raise StoreError(f"无法连接 Chroma 服务 {server[0]}:{server[1]}: {exc}",
                              hint="检查 chroma run 是否已启动，或取消 CHROMA_HOST 改用本地存储") from None
     path = config.store_dir()
+    if path.is_dir() and not writable(path):  # Chroma's client always writes: read a private copy instead
+        try:
+            path = private_copy(path)
+        except OSError as exc:
+            raise _unreadable(config.store_dir(), exc) from None
     try:
         return chromadb.PersistentClient(path=str(path), settings=settings)
     except Exception as exc:

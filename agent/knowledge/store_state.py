@@ -94,4 +94,8 @@ def store_lock(wait: bool) -> AbstractContextManager[None]:
         return StoreError(f"另一个 mockint ingest（pid {holder}）正在更新知识库 {config.home()}；等它完成后再运行",
                           hint="正在进行的面试不受影响：它继续使用更新前的知识库")
 
-    return pid_lock(config.home() / LOCK_FILE, busy, wait=wait)
+    def unopenable(exc: OSError) -> StoreError:
+        return StoreError(f"数据目录 {config.home()} 不可写（{exc.strerror}），无法更新知识库",
+                          hint="检查 MOCKINT_HOME 的目录权限，或把 MOCKINT_HOME 指向一个可写的目录")
+
+    return pid_lock(config.home() / LOCK_FILE, busy, wait=wait, unopenable=unopenable)

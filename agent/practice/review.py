@@ -40,6 +40,7 @@ from typing import Any
 from agent import config
 from agent.errors import StoreError
 from agent.practice.drill import RETRY_SUFFIX
+from agent.readonly import sqlite_read_only, writable
 from agent.schemas import Grade, Question
 
 SCHEMA = """
@@ -126,14 +127,23 @@ def _hint(path: Path) -> str:
 def _connect(path: Path | None = None) -> Iterator[sqlite3.Connection]:
     path = path or config.review_db()
     conn: sqlite3.Connection | None = None
+    read_only = not writable(path.parent)
     try:
-        conn = sqlite3.connect(path, timeout=10.0, isolation_level=None)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.executescript(SCHEMA)
+        if read_only:  # a home we may not write: read what is there; a write fails as "not writable" below
+            conn = sqlite_read_only(path) if path.exists() else sqlite3.connect(":memory:", isolation_level=None)
+            if not path.exists():
+                conn.executescript(SCHEMA)
+        else:
+            conn = sqlite3.connect(path, timeout=10.0, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.executescript(SCHEMA)
         yield conn
     except sqlite3.OperationalError as exc:
         if "locked" in str(exc) or "busy" in str(exc):
             raise StoreError(f"复习记录数据库被占用（{path}）", hint="另一个 mockint 进程正在写入，请稍后重试") from None
+        if read_only or "readonly" in str(exc):
+            raise StoreError(f"复习记录数据库 {path} 不可写（权限不足或只读），复习进度无法保存",
+                             hint=f"检查 {path.parent} 的权限，或把 MOCKINT_HOME 指向一个可写的目录") from None
         raise StoreError(f"复习记录数据库无法读写（{path}）: {exc}", hint=_hint(path)) from None
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"复习记录数据库已损坏（{path}）: {exc}", hint=_hint(path)) from None

@@ -14,10 +14,10 @@ from langgraph.runtime import Runtime
 from langgraph.types import Command, interrupt
 
 from agent.engines.base import plan_follow_up
-from agent.grading.normalize import input_notices
 from agent.grading.rubric import RUBRIC_VERSION, question_score
+from agent.interview.answer_store import bounded_answer
 from agent.interview.context import Context
-from agent.interview.nodes.common import SKIP_WORDS, clean_answer, current_question, now_iso
+from agent.interview.nodes.common import SKIP_WORDS, current_question, now_iso
 from agent.interview.nodes.references import bank_points
 from agent.interview.select import DEFAULT_DIFFICULTY, adapt_difficulty, choose_next
 from agent.interview.state import State
@@ -103,10 +103,14 @@ def ask(state: State, runtime: Runtime[Context]) -> Command[Literal["retrieve", 
         "followup": state.get("followups_asked", 0), "max_followups": ctx.max_followups,
     }
     raw = interrupt(payload)
-    answer = clean_answer(raw)
-    skipped = answer.strip().lower() in SKIP_WORDS
-    turn.update(answer="" if skipped else answer, skipped=skipped, answered_at=now_iso(),
-                input_notices=[] if skipped else input_notices(str(raw), answer))
+    if isinstance(raw, dict) and "bounded_answer" in raw:  # a long answer, already cut and stashed by the session
+        given = dict(raw["bounded_answer"])
+    else:
+        given = bounded_answer(state.get("session_id", ""), str(raw) if raw is not None else "", ctx.max_answer_chars)
+    skipped = given["answer"].strip().lower() in SKIP_WORDS
+    if skipped:
+        given = {"answer": "", "input_notices": []}
+    turn.update(given, skipped=skipped, answered_at=now_iso())
     if not skipped:
         return Command(goto="retrieve", update={"turn": turn})
     targets = [RefPoint.model_validate(t) for t in turn.get("targets", [])]
@@ -147,7 +151,10 @@ def follow_up(state: State, runtime: Runtime[Context]) -> Command[Literal["ask",
     status = merge_status(state.get("point_status", {}), grade.points)
     scores = list(state.get("question_scores", [])) + [grade.score]
     asked_texts = list(state.get("followup_texts", []))
-    common = {"turns": [finished.model_dump(mode="json")], "point_status": status, "question_scores": scores}
+    common: dict[str, Any] = {"turns": [finished.model_dump(mode="json")], "point_status": status,
+                              "question_scores": scores}
+    if turn.get("answer_file"):  # the transcript puts the full text of this turn's answer back
+        common["answer_files"] = {str(len(state.get("turns", []))): turn["answer_file"]}
 
     text, targets = "", []
     if not turn.get("skipped") and state.get("followups_asked", 0) < ctx.max_followups:

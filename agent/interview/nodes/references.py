@@ -167,8 +167,9 @@ def build_request(
     """(request, allowed chunk ids, notices) for the turn in progress."""
     answer: str = turn.get("answer", "")
     notices: list[str] = []
-    if len(answer) > max_chars:
-        notices.append(TRUNCATION_NOTICE.format(n=len(answer), limit=max_chars))
+    full_chars = max(int(turn.get("answer_chars") or 0), len(answer))  # ask keeps only the prefix of a long answer
+    if full_chars > max_chars:
+        notices.append(TRUNCATION_NOTICE.format(n=full_chars, limit=max_chars))
         answer = answer[:max_chars]
     followup = turn.get("kind") == "followup"
     targets = [RefPoint(**p) for p in turn.get("targets", [])] if followup else []
