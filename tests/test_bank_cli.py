@@ -100,3 +100,25 @@ def test_list_adapts_to_the_terminal_width() -> None:
     assert len(rows) == n  # one line per question at 80 columns (not ~4 lines each, folded mid-word)
     assert all(len(line) <= 80 for line in narrow.splitlines()) and "mockint bank show ID" in narrow
     assert "对齐与强化学习" in wide and len([ln for ln in wide.splitlines() if ln.startswith("│")]) < 2 * n
+
+
+def test_gaps_lists_exactly_the_questions_without_a_reference_answer() -> None:
+    bank = load_bank()
+    data = _json(["bank", "gaps", "--json"])
+    expected = {q.id for q in bank if not q.reference_points}
+    assert expected and {q["id"] for q in data["questions"]} == expected  # the shipped notes do have gaps
+    assert data["total"] == len(expected) == data["knowledge"] + data["project"]
+    assert sum(data["by_category"].values()) == len(expected)
+    by_id = {q.id: q for q in bank}
+    for note, ids in data["by_note"].items():  # every gap is listed under each note it comes from
+        assert ids and all(note in {s.file for s in by_id[i].sources} for i in ids)
+    rag = _json(["bank", "gaps", "-c", "rag", "--json"])
+    assert rag["questions"] and all(q["category"] == "rag" for q in rag["questions"])
+    assert rag["total"] == sum(1 for q in bank if q.category == "rag" and not q.reference_points)
+
+
+def test_gaps_human_names_notes_and_how_to_fill_them() -> None:
+    result = runner.invoke(app, ["bank", "gaps"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    assert "没有参考答案" in result.stdout and "agent-question-bank-theory.md" in result.stdout
+    assert "mockint ingest" in result.stdout

@@ -1,4 +1,4 @@
-"""``mockint bank stats | list | show``: browse the question bank (no Chroma needed)."""
+"""``mockint bank stats | list | show | gaps``: browse the question bank (no Chroma needed)."""
 
 from __future__ import annotations
 
@@ -160,9 +160,44 @@ def show(
     Console().print(Panel("\n".join(lines), title=q.id, expand=False))
 
 
+def gaps(
+    category: str | None = typer.Option(None, "--category", "-c", help="只看这个类别（slug、中文名或别名）"),
+    json_out: bool = typer.Option(False, "--json", help="输出一个 JSON 对象"),
+) -> None:
+    """笔记里没有参考答案的题目，按笔记和类别列出（补上答案要点后 mockint ingest 即可按要点评分）。"""
+    from agent.knowledge.bank import bank_gaps
+
+    slug = _category_option(category)
+    data = bank_gaps([q for q in _load() if slug is None or q.category == slug])
+    if json_out:
+        print(json.dumps(data, ensure_ascii=False))
+        return
+    from rich.console import Console
+    from rich.markup import escape
+
+    from agent.knowledge.taxonomy import display_name
+
+    console = Console()
+    console.print(f"[bold]{data['total']} 道题在笔记里没有参考答案[/]（{_origin()}）：知识题 {data['knowledge']}"
+                  f"（只能按评分标准评分或自评），项目/经验题 {data['project']}（按 STAR 评分标准评分）")
+    console.print("按类别：" + "、".join(f"{display_name(c)} {n}" for c, n in data["by_category"].items()))
+    by_id = {q["id"]: q for q in data["questions"]}
+    for note, ids in data["by_note"].items():
+        console.print(f"\n[bold]{escape(note)}[/]（{len(ids)} 道）")
+        for qid in ids:
+            q = by_id[qid]
+            where = next((s for s in q["sources"] if s["file"] == note), q["sources"][0])
+            mark = "（项目）" if q["kind"] == "project" else ""
+            console.print(f"  {qid}  {escape(q['text'])}{mark}  [dim]第 {where['lines'][0]} 行 · "
+                          f"{escape(where['section'])}[/]")
+    if data["total"]:
+        console.print("\n[dim]在笔记中题目下方写上答案要点（列表或「答：」段落），再运行 mockint ingest PATH[/]")
+
+
 def register(app: typer.Typer) -> None:
-    bank_app = typer.Typer(help="题库：统计、列表、查看题目。", no_args_is_help=True)
+    bank_app = typer.Typer(help="题库：统计、列表、查看题目、没有参考答案的题目。", no_args_is_help=True)
     bank_app.command("stats")(stats)
     bank_app.command("list", epilog="分类：" + categories_help())(list_questions)
     bank_app.command("show")(show)
+    bank_app.command("gaps", epilog="分类：" + categories_help())(gaps)
     app.add_typer(bank_app, name="bank")

@@ -225,3 +225,29 @@ def bank_stats(questions: list[Question]) -> dict:
         "with_reference": sum(1 for q in questions if q.reference_points),
         "with_followups": sum(1 for q in questions if q.followups),
     }
+
+
+def bank_gaps(questions: list[Question]) -> dict:
+    """Questions whose notes give no reference answer, by note and by category (``mockint bank gaps``).
+
+    ``{"total", "knowledge", "project", "by_note": {file: [id...]}, "by_category": {slug: n},
+    "questions": [{id, text, category, kind, difficulty, sources}]}``. Knowledge questions among them are graded
+    on the rubric only (or self-rated); project / experience questions are graded on the STAR rubric anyway.
+    """
+    gaps = [q for q in questions if not q.reference_points]
+    by_note: dict[str, list[str]] = {}
+    for q in gaps:
+        for file in dict.fromkeys(s.file for s in q.sources):
+            by_note.setdefault(file, []).append(q.id)
+    by_category = Counter(q.category for q in gaps)
+    return {
+        "total": len(gaps),
+        "knowledge": sum(1 for q in gaps if q.kind == "knowledge"),
+        "project": sum(1 for q in gaps if q.kind == "project"),
+        "by_note": dict(sorted(by_note.items())),
+        "by_category": {c.slug: by_category[c.slug] for c in CATEGORIES if by_category.get(c.slug)}
+        | {k: v for k, v in sorted(by_category.items()) if k not in _ORDER},
+        "questions": [{"id": q.id, "text": q.text, "category": q.category, "kind": q.kind,
+                       "difficulty": q.difficulty, "sources": [s.model_dump(mode="json") for s in q.sources]}
+                      for q in gaps],
+    }
