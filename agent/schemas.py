@@ -115,6 +115,8 @@ class Grade(GradeOutput):
     engine: str = ""  # "offline" | "llm" | "offline-fallback"
     no_reference: bool = False
     notices: list[str] = Field(default_factory=list)  # e.g. answer truncated, LLM fell back to offline
+    # the candidate's own rating of a question the notes don't answer (agent.grading.self_rating); sets score
+    self_rating: Literal["again", "hard", "good", "easy"] | None = None
 
 
 class Reflection(BaseModel):

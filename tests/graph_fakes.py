@@ -22,7 +22,7 @@ from agent.testing.fake_chat import FakeToolChat, grade_call, prompt_answer, pro
 def q(qid: str, category: str, difficulty: int, points: list[str], followups: list[str] | None = None,
       kind: str = "knowledge") -> Question:
     return Question(
-        id=qid, text=f"请解释 {qid} 的原理", category=category, section=f"{category} 基础", difficulty=difficulty,
+        id=qid, text=f"请解释 {qid} 的原理" if kind == "knowledge" else f"介绍一下你的 {qid} 项目", category=category, section=f"{category} 基础", difficulty=difficulty,
         kind=kind,  # type: ignore[arg-type]
         reference_points=points, followups=followups or [],
         sources=[Source(file=f"{category}.md", section=f"{category} 基础", lines=(1, 10))],

@@ -266,6 +266,25 @@ def test_project_followup_is_graded_on_the_star_element_it_asks_about():
     assert len(build_request(project, main, lambda: None, 3, 2000)[0].reference_points) == 5
 
 
+def test_technical_or_answered_project_questions_are_graded_on_content():
+    from graph_fakes import q
+
+    from agent.interview.nodes.references import CONTENT_NOTICE, build_request
+
+    main = {"kind": "main", "question": "", "targets": [], "answer": "DPO 直接用偏好对优化，不需要奖励模型"}
+    story = q("proj-story", "project", 2, [], kind="project")
+    story.text = "介绍一个你做过的项目"
+    compare = q("proj-cmp", "project", 2, [], kind="project")
+    compare.text = "你在项目中使用过DPO吗？和PPO相比，他有什么优缺点？"
+    answered = q("proj-ans", "project", 2, ["用 Docker 打包推理服务", "多阶段构建减小镜像"], kind="project")
+    star, _, star_notices = build_request(story, {**main, "question": story.text}, lambda: None, 3, 2000)
+    assert star.kind == "project" and len(star.reference_points) == 5 and CONTENT_NOTICE not in star_notices
+    tech, _, notices = build_request(compare, {**main, "question": compare.text}, lambda: FakeRetriever(False), 3, 2000)
+    assert tech.kind == "knowledge" and tech.no_reference and CONTENT_NOTICE in notices  # not STAR: content
+    own, _, _ = build_request(answered, {**main, "question": answered.text}, lambda: None, 3, 2000)
+    assert own.kind == "knowledge" and [p.point for p in own.reference_points] == answered.reference_points
+
+
 def test_long_answer_graded_on_bounded_prefix_with_notice():
     seen: list[int] = []
 

@@ -64,7 +64,7 @@ def interview(
     from agent.interview.context import Context
 
     ctx = Context(engine_kind=engine, n_questions=n, categories=tuple(categories), difficulty=difficulty,
-                  focus=focus, bank=load_bank_or_fail())
+                  focus=focus, bank=load_bank_or_fail(), self_rate=True)
     run_and_report(ctx, scripted, session_id=session, out=out, seed=seed)
 
 

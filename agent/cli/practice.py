@@ -47,6 +47,8 @@ def _check_args(engine: str, n: int) -> None:
 def _run(mode: str, question_ids: list[str], bank: list[Any], engine: str, answers: Path | None,
          out: Path | None) -> None:
     """Run a drill/review session over the preset ids through the shared session runner and terminal UI."""
+    from dataclasses import replace
+
     from rich.console import Console
 
     from agent.cli.interview import ensure_store_quietly
@@ -62,7 +64,7 @@ def _run(mode: str, question_ids: list[str], bank: list[Any], engine: str, answe
 
     scripted = read_answers_file(answers) if answers is not None else None
     console = Console()
-    ctx = Context.preset(mode, question_ids, engine, bank)  # type: ignore[arg-type]
+    ctx = replace(Context.preset(mode, question_ids, engine, bank), self_rate=True)  # type: ignore[arg-type]
     ensure_store_quietly()
     inner = ScriptedAnswers(scripted, console) if scripted is not None else InteractiveAnswers(console)
     hints = HintQueue(console, enabled=mode == "drill")

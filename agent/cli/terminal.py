@@ -18,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from agent.errors import UsageError
+from agent.grading.self_rating import self_rated_mark
 from agent.knowledge.taxonomy import display_name
 
 if TYPE_CHECKING:
@@ -69,6 +70,13 @@ class ScriptedAnswers:
         self.console = console
 
     def __call__(self, payload: dict[str, Any]) -> str | None:
+        if payload.get("kind") == "self_rating":  # only a rating line (/good …) is taken; else: not rated
+            from agent.grading.self_rating import is_rating_command
+
+            if self.used < len(self.answers) and is_rating_command(self.answers[self.used]):
+                self.used += 1
+                return self.answers[self.used - 1]
+            return ""
         if self.console:
             show_question(self.console, payload)
         if self.used >= len(self.answers):
@@ -93,6 +101,8 @@ class InteractiveAnswers:
     def __call__(self, payload: dict[str, Any]) -> str | None:
         from agent.interview.nodes.common import SKIP_WORDS
 
+        if payload.get("kind") == "self_rating":
+            return self._self_rating(payload)
         show_question(self.console, payload)
         self.console.print("[dim]输入回答，空行结束；/skip 跳过本题，/quit 保存并退出[/]")
         lines: list[str] = []
@@ -112,6 +122,23 @@ class InteractiveAnswers:
                 self.console.print("[yellow]回答为空；请输入回答，或 /skip 跳过、/quit 退出[/]")
                 continue
             lines.append(line)
+
+
+    def _self_rating(self, payload: dict[str, Any]) -> str:
+        from agent.grading.self_rating import PROMPT, parse_rating
+
+        for line in payload.get("reading", []):
+            self.console.print(f"[cyan]{escape(str(line))}[/]")
+        self.console.print(f"[bold]{PROMPT}[/]")
+        for _ in range(3):
+            try:
+                reply = self.read_line("自评> ")
+            except EOFError:
+                return ""
+            if not reply.strip() or parse_rating(reply):
+                return reply.strip()
+            self.console.print("[yellow]请输入 1–4（或 again / hard / good / easy），回车跳过[/]")
+        return ""
 
 
 # ---------------------------------------------------------------- panels
@@ -151,7 +178,7 @@ def show_turn(console: Console, turn: Turn) -> None:
     for verdict in grade.points:
         quote = Text(f"「{verdict.quote[:40]}」", style="dim") if verdict.quote else Text("")
         table.add_row(_STATUS_ICON[verdict.status], Text(verdict.point), quote)
-    parts: list[Any] = [f"[bold]{grade.score:g}[/] / 10"]
+    parts: list[Any] = [f"[bold]{grade.score:g}[/] / 10{self_rated_mark(grade.self_rating)}"]
     if grade.points:
         parts.append(table)
     if grade.errors:

@@ -34,6 +34,7 @@ _SETTING_NAMES = (
     "max_answer_chars",
     "retrieval_k",
     "record_review",
+    "self_rate",
 )
 
 
@@ -51,6 +52,7 @@ class Context:
     max_answer_chars: int = ANSWER_CHAR_LIMIT  # longer answers are graded on this prefix, with a notice
     retrieval_k: int = 3
     record_review: bool = True  # update the FSRS review state when a question is finalized
+    self_rate: bool = False  # ask for a self-rating when the notes give no answer (terminal sessions)
     # injectable dependencies (never stored)
     bank: Sequence[Question] | None = field(default=None, compare=False, repr=False)
     retriever: Any = field(default=None, compare=False, repr=False)

@@ -29,9 +29,11 @@ def build_grading_graph() -> Any:
     builder.add_node("grade", grade)
     builder.add_node("reflect", reflect)
     builder.add_node("follow_up", _accepted)
+    builder.add_node("self_rate", _accepted)  # an eval row has no candidate to ask
     builder.add_edge(START, "grade")
     builder.add_edge("grade", "reflect")
     builder.add_edge("follow_up", END)
+    builder.add_edge("self_rate", END)
     return builder.compile()
 
 

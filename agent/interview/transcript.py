@@ -14,6 +14,7 @@ from typing import Any
 
 from agent.config import writable_dir
 from agent.errors import MockintError
+from agent.grading.self_rating import self_rated_mark
 from agent.interview.answer_store import load as load_answer
 from agent.schemas import EngineInfo, QuestionSummary, StudyItem, Summary, Transcript, Turn
 from agent.textio import atomic_write_text, escape_markdown_html
@@ -109,7 +110,7 @@ def _turn_markdown(i: int, turn: Turn) -> list[str]:
     if g is None:
         return lines
     verified = "已校验" if turn.reflection.verified else "**未通过校验**"
-    lines += [f"**得分**：{g.score:g} / 10（{g.engine}，{g.rubric_version}，评分 {turn.reflection.attempts} 次，{verified}）", ""]
+    lines += [f"**得分**：{g.score:g} / 10{self_rated_mark(g.self_rating)}（{g.engine}，{g.rubric_version}，评分 {turn.reflection.attempts} 次，{verified}）", ""]
     if g.points:
         lines += ["| 要点 | 状态 | 引用 | 来源 |", "|---|---|---|---|"]
         for v in g.points:

@@ -39,6 +39,7 @@ from typing import Any
 
 from agent import config
 from agent.errors import StoreError
+from agent.grading.self_rating import FSRS_RATING
 from agent.practice.drill import RETRY_SUFFIX
 from agent.readonly import sqlite_read_only, writable
 from agent.schemas import Grade, Question
@@ -154,7 +155,8 @@ def _connect(path: Path | None = None) -> Iterator[sqlite3.Connection]:
 
 def _card_specs(question: Question, grade: Grade) -> list[tuple[str, str, str, int]]:
     """(card_id, kind, point, rating) for the question card and each distinct point of the grade."""
-    specs = [(question.id, "question", "", score_rating(grade.score))]
+    rating = FSRS_RATING[grade.self_rating] if grade.self_rating else score_rating(grade.score)
+    specs = [(question.id, "question", "", rating)]
     seen: set[str] = set()
     for verdict in grade.points:
         card_id = point_card_id(question.id, verdict.point)

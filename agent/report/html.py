@@ -10,6 +10,7 @@ from html import escape
 from importlib import resources
 from string import Template
 
+from agent.grading.self_rating import self_rated_mark
 from agent.knowledge.taxonomy import display_name
 from agent.report.data import (
     STATUS_LABEL,
@@ -104,7 +105,7 @@ def _turn(turn: Turn, title: str) -> str:
     verified = "已验证" if turn.reflection.verified else "未验证"
     parts = [
         head,
-        f'<p class="meta">得分 <b>{grade.score:g}</b>/10 · 引擎 {escape(grade.engine or "—")} · 复核{verified}'
+        f'<p class="meta">得分 <b>{grade.score:g}</b>/10{self_rated_mark(grade.self_rating)} · 引擎 {escape(grade.engine or "—")} · 复核{verified}'
         f"（{turn.reflection.attempts} 次）</p>",
         answer,
         table,

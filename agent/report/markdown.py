@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from agent.grading.self_rating import self_rated_mark
 from agent.knowledge.taxonomy import display_name
 from agent.report.data import (
     STATUS_LABEL,
@@ -36,7 +37,7 @@ def _turn(turn: Turn, title: str) -> list[str]:
     if grade is None:
         return [*out, "_（未评分）_", ""]
     verified = "已验证" if turn.reflection.verified else f"未验证（{len(turn.reflection.problems)} 个问题）"
-    out.append(f"**得分：{grade.score:g}/10** · 引擎 {grade.engine or '—'} · 复核 {verified}（{turn.reflection.attempts} 次）")
+    out.append(f"**得分：{grade.score:g}/10**{self_rated_mark(grade.self_rating)} · 引擎 {grade.engine or '—'} · 复核 {verified}（{turn.reflection.attempts} 次）")
     out.append("")
     if grade.points:
         out += ["| 要点 | 状态 | 回答中的证据 | 来源 |", "|---|---|---|---|"]

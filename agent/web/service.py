@@ -98,6 +98,8 @@ class _OneStep:
         self.payload: dict[str, Any] | None = None
 
     def __call__(self, payload: dict[str, Any]) -> str | None:
+        if payload.get("kind") == "self_rating":  # a CLI session resumed here: the web page does not ask
+            return ""
         if self.answer is None:
             self.payload = payload
             return None

@@ -12,6 +12,7 @@ from agent.grading.rubric import RUBRIC_VERSION, check_grade
 from agent.interview.context import Context
 from agent.interview.nodes.common import current_question
 from agent.interview.nodes.references import build_request
+from agent.interview.nodes.self_rate import wants_self_rating
 from agent.interview.state import State
 from agent.schemas import Grade, GradeOutput, GradeRequest, Reflection
 
@@ -77,7 +78,7 @@ def _with_no_reference_note(feedback: str) -> str:
     return feedback if any(text in feedback for text in said) else (note + feedback)
 
 
-def reflect(state: State, runtime: Runtime[Context]) -> Command[Literal["grade", "follow_up"]]:
+def reflect(state: State, runtime: Runtime[Context]) -> Command[Literal["grade", "self_rate", "follow_up"]]:
     """Check the grade; re-grade with a critique while retries remain, else accept it (maybe unverified)."""
     ctx = runtime.context
     request = GradeRequest.model_validate(state["request"])
@@ -97,4 +98,5 @@ def reflect(state: State, runtime: Runtime[Context]) -> Command[Literal["grade",
         notice = UNVERIFIED_FALLBACK.format(n=attempts)
         safe = to_grade(fallback.grade(request), "offline-fallback", request, [*state.get("notices", []), notice])
         update["grade"] = safe.model_dump(mode="json")
-    return Command(goto="follow_up", update=update)
+        current = safe
+    return Command(goto="self_rate" if wants_self_rating(state, ctx, current) else "follow_up", update=update)

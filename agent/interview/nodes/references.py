@@ -2,7 +2,9 @@
 
 Rules:
   * ``project`` questions: the STAR rubric (背景/目标/做法/结果/反思) as points, ids ``rubric:star#<i>``; a
-    follow-up on one STAR element is graded on the element(s) it asks about.
+    follow-up on one STAR element is graded on the element(s) it asks about. A project-tagged question whose note
+    gives an answer, or that asks a technical comparison / mechanism, is graded on content like a knowledge one
+    (:func:`graded_on_content`, with a notice).
   * main turn: the question's bank points (``bank:<qid>#<i>``, its 答案要点 / answer block in its note) and only
     those — never padded with retrieved text from another question.
   * a question whose note gives no answer: retrieval runs with the **question** (never the candidate's answer),
@@ -37,6 +39,10 @@ MIN_SENTENCE_CHARS = 8  # shorter lines are labels / headings, not content
 NO_ANSWER_NOTICE = "笔记里没有这道题的参考答案"
 READING_NOTICE = "可以先读笔记：{sections}"
 TRUNCATION_NOTICE = "回答过长（{n} 字），只评了前 {limit} 字"
+CONTENT_NOTICE = "这道题标为项目题，但问的是技术内容：按内容（参考要点）评分，而不只按 STAR 结构"
+# a technical comparison or mechanism inside a project-tagged question
+_TECHNICAL = re.compile(r"(和|与|跟|对比|比较).{1,24}(相比|对比|比较|区别|不同|优缺点|优势|劣势)|优缺点|有什么区别|"
+                        r"核心优势|如何帮助|怎么帮助|的原理|损失函数")
 RETRIEVAL_NOTICE = "检索不可用（{error}），本题只用题库要点评分"
 
 
@@ -161,6 +167,12 @@ def reading_notice(hits: list[RetrievedChunk], limit: int = 2) -> str | None:
     return READING_NOTICE.format(sections="；".join(seen)) if seen else None
 
 
+def graded_on_content(question: Question) -> bool:
+    """Knowledge questions, and ``project``-tagged ones whose note gives an answer or that ask a technical
+    comparison / mechanism ("和 PPO 相比…优缺点", "KV-cache 如何帮助推理加速"): graded on content, not STAR."""
+    return question.kind != "project" or bool(question.reference_points) or bool(_TECHNICAL.search(question.text))
+
+
 def build_request(
     question: Question, turn: dict[str, Any], retriever_factory: Any, k: int, max_chars: int
 ) -> tuple[GradeRequest, list[str], list[str]]:
@@ -173,11 +185,13 @@ def build_request(
         answer = answer[:max_chars]
     followup = turn.get("kind") == "followup"
     targets = [RefPoint(**p) for p in turn.get("targets", [])] if followup else []
-    if question.kind == "project":  # a follow-up on one STAR element is graded on that element only
+    if question.kind == "project" and not graded_on_content(question):  # a STAR follow-up: that element only
         points = targets or star_points()
         return GradeRequest(question=turn["question"], kind="project", reference_points=points, answer=answer), [
             p.chunk_id for p in points
         ], notices
+    if question.kind == "project" and not followup:
+        notices.append(CONTENT_NOTICE)
     if followup:
         points = targets
         query = None if points else turn["question"]
