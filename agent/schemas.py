@@ -119,6 +119,13 @@ class Grade(GradeOutput):
     self_rating: Literal["again", "hard", "good", "easy"] | None = None
 
 
+class DraftedPoints(BaseModel):
+    """Reference points a model drafts for a question the notes give no answer to (shown as generated)."""
+
+    reasoning: str = ""  # what a correct answer must contain, before the points
+    points: list[str] = Field(default_factory=list, max_length=8)
+
+
 class Reflection(BaseModel):
     attempts: int = 1
     verified: bool = True

@@ -52,7 +52,7 @@ def test_happy_path_at_most_two_llm_calls_per_answer():
     assert all(t.grade.engine == "llm" and t.reflection.verified for t in result.transcript.turns)
     assert result.transcript.turns[2].question == "能具体说说这一点吗？"  # the LLM-phrased follow-up
     assert result.transcript.engine.model == "fake-model"
-    assert set(result.transcript.engine.prompt_versions) == {"grade", "critique", "followup"}
+    assert set(result.transcript.engine.prompt_versions) == {"grade", "critique", "followup", "draft_points"}
 
 
 def test_critic_called_only_when_check_fails():

@@ -1,4 +1,4 @@
-"""``mockint bank stats | list | show | gaps``: browse the question bank (no Chroma needed)."""
+"""``mockint bank stats | list | show | gaps | points``: browse the question bank (no Chroma needed)."""
 
 from __future__ import annotations
 
@@ -194,10 +194,56 @@ def gaps(
         console.print("\n[dim]在笔记中题目下方写上答案要点（列表或「答：」段落），再运行 mockint ingest PATH[/]")
 
 
+def points(
+    qid: str = typer.Argument(..., help="题目 id（或唯一的 id 前缀）"),
+    accept: bool = typer.Option(False, "--accept", help="把模型生成的要点写进笔记 accepted-points.md 并导入题库"),
+    json_out: bool = typer.Option(False, "--json", help="输出一个 JSON 对象"),
+) -> None:
+    """模型为「笔记里没有参考答案」的题生成的参考要点（--engine llm / local 练习时生成并缓存）；--accept 写进笔记。"""
+    from agent.grading.drafted import accept as accept_points
+    from agent.grading.drafted import cached
+    from agent.knowledge.bank import find_question
+
+    q = find_question(_load(), qid)
+    entry = cached(q)
+    if accept:
+        note, accepted = accept_points(q)
+        from agent.knowledge.ingest import ingest
+
+        ingest([note])
+        if json_out:
+            print(json.dumps({"id": q.id, "accepted": accepted, "note": str(note)}, ensure_ascii=False))
+            return
+        print(f"已把 {len(accepted)} 条要点写进 {note} 并导入题库；这道题以后按这些要点评分")
+        return
+    if json_out:
+        print(json.dumps({"id": q.id, "question": q.text, "from_notes": q.reference_points,
+                          "generated": (entry or {}).get("points", []), "model": (entry or {}).get("model", "")},
+                         ensure_ascii=False))
+        return
+    from rich.console import Console
+    from rich.markup import escape
+
+    console = Console()
+    console.print(f"[bold]{escape(q.text)}[/]（{q.id}）")
+    if q.reference_points:
+        console.print("笔记里的参考要点：")
+        for i, p in enumerate(q.reference_points, 1):
+            console.print(f"  {i}．{escape(p)}")
+    if entry is None:
+        console.print("[dim]没有模型生成的要点（只有 --engine llm / local 在笔记没有答案时才生成）[/]")
+        return
+    console.print(f"[yellow]模型生成的要点（不是来自你的笔记，{escape(str(entry.get('model') or '模型'))}）：[/]")
+    for i, p in enumerate(entry["points"], 1):
+        console.print(f"  {i}．{escape(p)}")
+    console.print(f"[dim]核对无误后：mockint bank points {q.id} --accept[/]")
+
+
 def register(app: typer.Typer) -> None:
     bank_app = typer.Typer(help="题库：统计、列表、查看题目、没有参考答案的题目。", no_args_is_help=True)
     bank_app.command("stats")(stats)
     bank_app.command("list", epilog="分类：" + categories_help())(list_questions)
     bank_app.command("show")(show)
     bank_app.command("gaps", epilog="分类：" + categories_help())(gaps)
+    bank_app.command("points")(points)
     app.add_typer(bank_app, name="bank")

@@ -18,7 +18,7 @@ from agent.engines.base import Engine, FollowUpPlan
 from agent.engines.offline import OfflineEngine, complete_grade
 from agent.llm.faults import CallGuard, LLMUnavailable, RetryPolicy
 from agent.llm.prompts import escape_data, load_prompt, prompt_versions
-from agent.schemas import EngineInfo, Grade, GradeOutput, GradeRequest, Question
+from agent.schemas import DraftedPoints, EngineInfo, Grade, GradeOutput, GradeRequest, Question
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -117,6 +117,26 @@ class LLMEngine:
         )
         text = self._text_call(messages, "follow-up").strip()
         return text.splitlines()[0].strip() if text else self.fallback.follow_up(question, plan)
+
+    # ------------------------------------------------------------------ drafted points
+    def draft_points(self, question: Question, notes: str) -> list[str]:
+        """3–5 reference points for a question the notes don't answer; [] when the call is given up."""
+        messages = load_prompt("draft_points").messages(
+            question=question.text, category=question.category, notes=escape_data(notes))
+        structured = self.model.with_structured_output(DraftedPoints, method="function_calling")
+
+        def call() -> DraftedPoints:
+            out = structured.invoke(messages)
+            if not isinstance(out, DraftedPoints):
+                raise ValueError("模型没有返回结构化要点")
+            return out
+
+        try:
+            out = self.guard.call(call)
+        except LLMUnavailable as exc:
+            log.warning("LLM point drafting given up: %s", exc.reason)
+            return []
+        return [p.strip() for p in out.points if p.strip()][:5]
 
     def _text_call(self, messages: Any, what: str) -> str:
         """A plain-text call under the guard; "" when given up (the caller uses the offline result)."""

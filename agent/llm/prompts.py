@@ -83,7 +83,7 @@ def parse_prompt(name: str, text: str) -> Prompt:
     return Prompt(name=name, version=meta["version"], system=sections["system"], human=sections["human"])
 
 
-def prompt_versions(names: tuple[str, ...] = ("grade", "critique", "followup")) -> dict[str, str]:
+def prompt_versions(names: tuple[str, ...] = ("grade", "critique", "followup", "draft_points")) -> dict[str, str]:
     return {name: load_prompt(name).version for name in names}
 
 

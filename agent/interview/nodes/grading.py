@@ -7,11 +7,12 @@ from typing import Any, Literal
 from langgraph.runtime import Runtime
 from langgraph.types import Command
 
+from agent.grading.drafted import GENERATED_NOTICE, drafted_points
 from agent.grading.evidence import evidence_problems
 from agent.grading.rubric import RUBRIC_VERSION, check_grade
 from agent.interview.context import Context
 from agent.interview.nodes.common import current_question
-from agent.interview.nodes.references import build_request
+from agent.interview.nodes.references import NO_ANSWER_NOTICE, build_request
 from agent.interview.nodes.self_rate import wants_self_rating
 from agent.interview.state import State
 from agent.schemas import Grade, GradeOutput, GradeRequest, Reflection
@@ -26,6 +27,13 @@ def retrieve(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     request, ids, notices = build_request(
         question, state["turn"] or {}, ctx.get_retriever, ctx.retrieval_k, ctx.max_answer_chars
     )
+    if request.no_reference and request.kind == "knowledge" and (state["turn"] or {}).get("kind") == "main":
+        # LLM / local engines draft points for a question the notes don't answer (cached; offline: none)
+        drafted = drafted_points(ctx.get_engine(), question, "\n".join(n for n in notices if n.startswith("可以先读")))
+        if drafted:
+            request = request.model_copy(update={"reference_points": drafted, "no_reference": False})
+            ids = sorted(set(ids) | {p.chunk_id for p in drafted})
+            notices = [GENERATED_NOTICE.format(qid=question.id), *(n for n in notices if n != NO_ANSWER_NOTICE)]
     update: dict[str, Any] = {
         "request": request.model_dump(mode="json"),
         "retrieved_ids": ids,
