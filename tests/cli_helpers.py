@@ -14,12 +14,13 @@ from graph_fakes import BANK, FakeRetriever, substring_grade
 def use_fake_stack(monkeypatch: pytest.MonkeyPatch, engine: Callable[[str], Any] | None = None) -> None:
     """The fake bank / retriever behind the CLI and the graph; the substring grader unless ``engine`` is given
     (a factory ``kind -> Engine``)."""
-    import agent.cli.interview as cli_interview
+    import agent.cli.terminal as terminal
     import agent.interview.context as context_mod
+    import agent.knowledge.bank as bank_mod
     from agent.engines.offline import OfflineEngine
 
-    monkeypatch.setattr(cli_interview, "load_bank_or_fail", lambda: list(BANK))
-    monkeypatch.setattr(cli_interview, "ensure_store_quietly", lambda: None)
+    monkeypatch.setattr(bank_mod, "load_bank_or_fail", lambda: list(BANK))
+    monkeypatch.setattr(terminal, "ensure_store_quietly", lambda: None)
     monkeypatch.setattr(context_mod, "_default_bank", lambda: list(BANK))
     monkeypatch.setattr(context_mod, "_default_retriever", lambda: FakeRetriever())
     monkeypatch.setattr(context_mod, "_default_engine", engine or (lambda kind: OfflineEngine(substring_grade)))

@@ -170,9 +170,9 @@ def test_drill_errors(fake_stack: None, capsys: Any, monkeypatch: Any) -> None:
     code, _, err = invoke(["drill", "量子计算"], capsys, monkeypatch)
     assert code == 2 and "没有与「量子计算」相关" in err and "可用分类" in err
     code, _, err = invoke(["drill", "RLHF", "-n", "0"], capsys, monkeypatch)
-    assert code == 2
+    assert code == 2 and "-n 必须是正整数（收到 0）" in err
     code, _, err = invoke(["drill", "RLHF", "--engine", "gpt"], capsys, monkeypatch)
-    assert code == 2 and "未知引擎" in err
+    assert code == 2 and "未知的评分引擎: gpt" in err
 
 
 def test_drill_crash_after_review_write_then_resume_counts_once(
@@ -225,13 +225,14 @@ def _next_nodes(session_id: str) -> tuple[str, ...]:
 # ---------------------------------------------------------------- llm mode without a key
 @pytest.mark.parametrize("args", [["drill", "RLHF"], ["drill", "偏好数据", "-n", "2"], ["review"]])
 def test_llm_without_key_fails_before_loading_anything(args: list[str], capsys: Any, monkeypatch: Any) -> None:
-    from agent.cli import interview as cli_interview
+    from agent.cli import terminal
+    from agent.knowledge import bank as bank_mod
 
     def too_early(*_: Any, **__: Any) -> Any:
         raise AssertionError("loaded before the LLM check")
 
-    monkeypatch.setattr(cli_interview, "load_bank_or_fail", too_early)
-    monkeypatch.setattr(cli_interview, "ensure_store_quietly", too_early)
+    monkeypatch.setattr(bank_mod, "load_bank_or_fail", too_early)
+    monkeypatch.setattr(terminal, "ensure_store_quietly", too_early)
     code, out, err = invoke([*args, "--engine", "llm"], capsys, monkeypatch)
     assert code == 4 and out == ""
     assert err.startswith("错误: 大模型模式缺少配置: base_url, api_key") and "Traceback" not in err

@@ -86,12 +86,13 @@ def _driver(argv: list[str]) -> None:
         _pause_hooks(point, int(nth), Path(os.environ["CRASH_PAUSE_FILE"]))
     import graph_fakes
 
-    import agent.cli.interview as cli_interview
+    import agent.cli.terminal as terminal
     import agent.interview.context as context_mod
+    import agent.knowledge.bank as bank_mod
     from agent.engines.offline import OfflineEngine
 
-    cli_interview.load_bank_or_fail = lambda: list(graph_fakes.BANK)  # type: ignore[assignment]
-    cli_interview.ensure_store_quietly = lambda: None  # type: ignore[assignment]
+    bank_mod.load_bank_or_fail = lambda: list(graph_fakes.BANK)  # type: ignore[assignment]
+    terminal.ensure_store_quietly = lambda: None  # type: ignore[assignment]
     context_mod._default_retriever = lambda: graph_fakes.FakeRetriever()  # type: ignore[assignment]
     context_mod._default_engine = lambda kind: OfflineEngine(lambda req: graph_fakes.substring_grade(req))  # type: ignore[assignment]
     from agent.cli.app import main

@@ -145,7 +145,7 @@ def test_eval_uses_the_graph_engine_grader(tmp_path: Path, monkeypatch: pytest.M
 
 def test_eval_bad_engine_and_bad_dataset(tmp_path: Path) -> None:
     code, msg = run_cli("eval", "-d", str(dataset(tmp_path)), "--engine", "gpt")
-    assert code == 2 and "--engine" in msg
+    assert code == 2 and "未知的评分引擎: gpt" in msg
     bad = write(tmp_path / "bad.jsonl", [ROW, {**ROW, "id": "x", "score": None}])
     code, msg = run_cli("eval", "-d", str(bad))
     assert code == 2 and "第 2 行" in msg and "score" in msg

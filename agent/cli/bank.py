@@ -20,13 +20,9 @@ def _load() -> list[Any]:
 def _category_option(value: str | None) -> str | None:
     if value is None:
         return None
-    from agent.knowledge.taxonomy import CATEGORIES, resolve_category
+    from agent.knowledge.taxonomy import CATEGORIES, resolve_categories
 
-    slug = resolve_category(value)
-    if slug is None:
-        valid = "、".join(f"{c.slug}（{c.name}）" for c in CATEGORIES)
-        raise UsageError(f"未知类别 {value!r}。可选: {valid}")
-    return slug
+    return resolve_categories([value], (c.slug for c in CATEGORIES))[0]
 
 
 def _origin() -> str:

@@ -9,15 +9,13 @@ from typing import Annotated
 
 import typer
 
+from agent.cli.options import check_engine
 from agent.errors import UsageError
-
-ENGINES = ("offline", "llm")
 
 
 def _check_engine(engine: str) -> None:
     """An unknown engine (exit 2), then the LLM key / endpoint check (exit 4) — before anything heavy is loaded."""
-    if engine not in ENGINES:
-        raise UsageError(f"--engine 只能是 offline 或 llm（得到 {engine}）")
+    check_engine(engine)
     from agent.llm.client import ensure_ready_for
 
     ensure_ready_for(engine)

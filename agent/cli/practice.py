@@ -8,20 +8,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 
+from agent.cli.options import (
+    AnswersOpt,
+    EngineOpt,
+    OutOpt,
+    check_count,
+    check_engine,
+    check_out_dir,
+    read_answers,
+)
 from agent.errors import UsageError
-
-if TYPE_CHECKING:
-    from agent.schemas import Transcript, Turn
-
-EngineOpt = Annotated[str, typer.Option("--engine", help="评分引擎: offline（默认，离线）| llm")]
-AnswersOpt = Annotated[
-    Path | None, typer.Option("--answers", help="答案文件（每行一个答案或 JSON 列表），非交互运行")
-]
-OutOpt = Annotated[Path | None, typer.Option("--out", help="另把 transcript.json / .md 写到这个目录")]
 
 
 def register(app: typer.Typer) -> None:
@@ -34,98 +34,25 @@ def register(app: typer.Typer) -> None:
 # ---------------------------------------------------------------- drill / review sessions
 def _check_args(engine: str, n: int) -> None:
     """Argument errors (exit 2), then the LLM key / endpoint check (exit 4) — before anything heavy is loaded."""
-    from agent.engines import ENGINE_KINDS
     from agent.llm.client import ensure_ready_for
 
-    if engine not in ENGINE_KINDS:
-        raise UsageError(f"未知引擎: {engine}（可选 {' / '.join(ENGINE_KINDS)}）")
-    if n < 1:
-        raise UsageError("-n 至少为 1")
+    check_engine(engine)
+    check_count(n)
     ensure_ready_for(engine)
 
 
-def _run(mode: str, question_ids: list[str], bank: list[Any], engine: str, answers: Path | None,
-         out: Path | None) -> None:
-    """Run a drill/review session over the preset ids through the shared session runner and terminal UI."""
+def _run(mode: Literal["drill", "review"], question_ids: list[str], bank: list[Any], engine: str,
+         answers: Path | None, out: Path | None) -> None:
+    """Run a drill/review session over the preset ids with the terminal session runner."""
     from dataclasses import replace
 
-    from rich.console import Console
-
-    from agent.cli.interview import ensure_store_quietly
-    from agent.cli.terminal import (
-        InteractiveAnswers,
-        ScriptedAnswers,
-        read_answers_file,
-        show_report,
-        show_turn,
-    )
+    from agent.cli.terminal import ensure_store_quietly, run_in_terminal
     from agent.interview.context import Context
-    from agent.interview.sessions import Observer, run_session
 
-    scripted = read_answers_file(answers) if answers is not None else None
-    console = Console()
-    ctx = replace(Context.preset(mode, question_ids, engine, bank), self_rate=True)  # type: ignore[arg-type]
+    scripted = read_answers(answers)
+    ctx = replace(Context.preset(mode, question_ids, engine, bank), self_rate=True)
     ensure_store_quietly()
-    inner = ScriptedAnswers(scripted, console) if scripted is not None else InteractiveAnswers(console)
-    hints = HintQueue(console, enabled=mode == "drill")
-
-    def on_turn(turn: Turn) -> None:
-        show_turn(console, turn)
-        hints.add(turn)
-
-    def on_finish(transcript: Transcript) -> None:
-        hints.flush()
-        show_report(console, transcript)
-
-    result = run_session(ctx, hints.wrap(inner), out=out, observer=Observer(on_turn=on_turn, on_finish=on_finish))
-    sid = result.session_id
-    if result.status == "finished":
-        console.print(f"[green]练习结束[/]（{sid}）。报告：mockint report {sid} --format html -o report.html")
-    else:
-        reason = "答案文件已用完，" if scripted is not None else ""
-        console.print(f"[yellow]{reason}会话已保存[/]（{sid}）。继续：[bold]mockint resume {sid}[/]")
-
-
-class HintQueue:
-    """Drill UI: once a question is finished with a weak score (≤ 4), show the model answer and the note
-    section to read — just before the next main question (or at the end), so follow-ups are not given away."""
-
-    def __init__(self, console: Any, enabled: bool) -> None:
-        self.console = console
-        self.enabled = enabled
-        self.best: dict[str, float] = {}
-        self.last: Turn | None = None
-
-    def add(self, turn: Turn) -> None:
-        if not self.enabled or turn.grade is None:
-            return
-        score = 0.0 if turn.skipped else turn.grade.score
-        if turn.kind == "main" or turn.question_id not in self.best:
-            self.best[turn.question_id] = score
-            self.last = turn
-        else:
-            self.best[turn.question_id] = max(score, self.best[turn.question_id])
-
-    def flush(self) -> None:
-        turn, self.last = self.last, None
-        if turn is None or turn.grade is None:
-            return
-        final = turn.grade.model_copy(update={"score": self.best.get(turn.question_id, turn.grade.score)})
-        from agent.practice.drill import study_hint
-
-        hint = study_hint(turn.model_copy(update={"grade": final}))
-        if hint:
-            from rich.panel import Panel
-
-            self.console.print(Panel(hint, title="先复习一下", border_style="yellow", title_align="left"))
-
-    def wrap(self, provider: Any) -> Any:
-        def answer(payload: dict[str, Any]) -> str | None:
-            if payload.get("kind") == "main":
-                self.flush()
-            return provider(payload)
-
-        return answer
+    run_in_terminal(ctx, scripted, out=out)
 
 
 def drill(
@@ -138,30 +65,14 @@ def drill(
     """专项练习：按主题出题，最薄弱的先问；答得差的点稍后换个问法再考一次。"""
     _check_args(engine, n)
     check_out_dir(out)
-    from agent.cli.interview import load_bank_or_fail
+    from agent.cli.terminal import ensure_store_quietly
+    from agent.knowledge.bank import load_bank_or_fail
+    from agent.knowledge.retrieval import TopicRetriever
     from agent.practice.drill import select_drill
 
     bank = load_bank_or_fail()
-    ids = select_drill(topic, n, bank, topic_retriever())
+    ids = select_drill(topic, n, bank, TopicRetriever(ensure_store_quietly))
     _run("drill", ids, bank, engine, answers, out)
-
-
-def topic_retriever() -> Any:
-    """A retriever opened only if a free-text topic needs it; without a usable store drills use the bank alone."""
-
-    class LazyRetriever:
-        def search_questions(self, query: str, k: int) -> Any:
-            from agent.cli.interview import ensure_store_quietly
-            from agent.errors import MockintError
-            from agent.knowledge.retrieval import get_retriever
-
-            try:
-                ensure_store_quietly()
-                return get_retriever().search_questions(query, k)
-            except MockintError:
-                return []
-
-    return LazyRetriever()
 
 
 def review(
@@ -182,7 +93,7 @@ def review(
         return
     _check_args(engine, n)
     check_out_dir(out)
-    from agent.cli.interview import load_bank_or_fail
+    from agent.knowledge.bank import load_bank_or_fail
 
     bank = load_bank_or_fail()
     ids = store.due_in_bank(bank, n)
@@ -310,11 +221,3 @@ def check_output_file(output: Path) -> None:
     if output.is_dir():
         raise UsageError(f"-o {output} 是一个目录，请给出文件名（例如 {output / 'report.html'}）")
     writable_dir(output.parent, "-o 的目录", UsageError, create=False)
-
-
-def check_out_dir(out: Path | None) -> None:
-    """``--out DIR`` is checked before a session starts (a file, or a folder we cannot write, is exit 2)."""
-    if out is not None:
-        from agent.config import writable_dir
-
-        writable_dir(out, "--out 目录", UsageError, create=False)  # checked only: nothing is created yet

@@ -1,12 +1,13 @@
 """Terminal side of a session: answer providers (interactive rich prompt, answers file) and the panels.
 
-Shared by ``interview``, ``resume`` and the practice commands (``drill``, ``review``). Imports only rich and
-stdlib at top level (the CLI's cold start stays fast).
+Shared by ``interview``, ``resume`` and the practice commands (``drill``, ``review``): :func:`run_in_terminal` is
+the one terminal session runner. Imports only rich and stdlib at top level (the CLI's cold start stays fast).
 """
 
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,6 +23,7 @@ from agent.grading.self_rating import self_rated_mark
 from agent.knowledge.taxonomy import display_name
 
 if TYPE_CHECKING:
+    from agent.interview.context import Context
     from agent.schemas import Transcript, Turn
 
 QUIT_WORDS = {"/quit", "/exit", "/退出"}
@@ -218,3 +220,94 @@ def show_report(console: Console, transcript: Transcript) -> None:
     for item in summary.study_next[:5]:
         where = f" —— {item.file} § {item.section}" if item.file else ""
         console.print("[cyan]复习[/] " + escape(f"{item.point}{where}"))
+
+
+# ---------------------------------------------------------------- the session runner
+def ensure_store_quietly() -> bool:
+    """Build the knowledge store on first use (a notice on stderr), so retrieval works in the session; True when
+    it was built now (the bank may then be the one just built from the notes)."""
+    from agent.knowledge.ingest import ensure_store
+
+    built: list[str] = []
+
+    def notify(msg: str) -> None:
+        built.append(msg)
+        print(msg, file=sys.stderr)
+
+    ensure_store(notify=notify, show_progress=sys.stderr.isatty())
+    return bool(built)
+
+
+def run_in_terminal(ctx: Context, scripted: list[str] | None, *, session_id: str | None = None,
+                    out: Path | None = None, seed: int | None = None) -> None:
+    """Run a session (interview, drill or review) with the terminal UI — interactive, or the scripted answers —
+    and print how it ended. Drills also show a study hint after a weak question (:class:`HintQueue`)."""
+    from agent.interview.sessions import Observer, run_session
+
+    console = Console()
+    provider = ScriptedAnswers(scripted, console) if scripted is not None else InteractiveAnswers(console)
+    hints = HintQueue(console, enabled=ctx.mode == "drill")
+
+    def on_turn(turn: Turn) -> None:
+        show_turn(console, turn)
+        hints.add(turn)
+
+    def on_finish(transcript: Transcript) -> None:
+        hints.flush()
+        show_report(console, transcript)
+
+    result = run_session(ctx, hints.wrap(provider), session_id=session_id, out=out,
+                         observer=Observer(on_turn=on_turn, on_finish=on_finish), seed=seed)
+    sid = result.session_id
+    if result.status == "finished":
+        if ctx.mode == "interview":
+            folder = result.paths[-1].parent if result.paths else None
+            console.print(f"[green]面试结束[/]，记录已保存到 {escape(str(folder))}")
+        else:
+            console.print(f"[green]练习结束[/]（{sid}）。报告：mockint report {sid} --format html -o report.html")
+        return
+    reason = "答案文件已用完，" if scripted is not None else ""
+    console.print(f"[yellow]{reason}会话已保存[/]（{sid}）。继续：[bold]mockint resume {sid}[/]"
+                  + (" --answers FILE" if scripted is not None else ""))
+
+
+class HintQueue:
+    """Drill UI: once a question is finished with a weak score (≤ 4), show the model answer and the note
+    section to read — just before the next main question (or at the end), so follow-ups are not given away."""
+
+    def __init__(self, console: Any, enabled: bool) -> None:
+        self.console = console
+        self.enabled = enabled
+        self.best: dict[str, float] = {}
+        self.last: Turn | None = None
+
+    def add(self, turn: Turn) -> None:
+        if not self.enabled or turn.grade is None:
+            return
+        score = 0.0 if turn.skipped else turn.grade.score
+        if turn.kind == "main" or turn.question_id not in self.best:
+            self.best[turn.question_id] = score
+            self.last = turn
+        else:
+            self.best[turn.question_id] = max(score, self.best[turn.question_id])
+
+    def flush(self) -> None:
+        turn, self.last = self.last, None
+        if turn is None or turn.grade is None:
+            return
+        final = turn.grade.model_copy(update={"score": self.best.get(turn.question_id, turn.grade.score)})
+        from agent.practice.drill import study_hint
+
+        hint = study_hint(turn.model_copy(update={"grade": final}))
+        if hint:
+            from rich.panel import Panel
+
+            self.console.print(Panel(hint, title="先复习一下", border_style="yellow", title_align="left"))
+
+    def wrap(self, provider: Any) -> Any:
+        def answer(payload: dict[str, Any]) -> str | None:
+            if payload.get("kind") == "main":
+                self.flush()
+            return provider(payload)
+
+        return answer

@@ -21,11 +21,10 @@ def web(
     open_browser: Annotated[bool, typer.Option("--open", help="启动后用默认浏览器打开")] = False,
 ) -> None:
     """在浏览器里练习：面试、专项练习、复习、报告、历史、题库（与命令行共用所有会话）。"""
-    from agent.engines import ENGINE_KINDS
+    from agent.cli.options import check_engine
     from agent.web.security import TOKEN_ENV, check_bind
 
-    if engine not in ENGINE_KINDS:
-        raise UsageError(f"未知的评分引擎: {engine}（可选: {', '.join(ENGINE_KINDS)}）")
+    check_engine(engine)
     if not 0 < port < 65536:
         raise UsageError(f"--port 必须在 1-65535 之间（收到 {port}）")
     token = os.environ.get(TOKEN_ENV) or None

@@ -8,8 +8,16 @@ from agent.errors import UsageError
 ENGINE_KINDS = ("offline", "llm")
 
 
+def check_engine_kind(kind: str) -> str:
+    """``kind`` if it names an engine, else UsageError (exit 2) listing the engines — the one check of an engine name."""
+    if kind not in ENGINE_KINDS:
+        raise UsageError(f"未知的评分引擎: {kind}（可选: {', '.join(ENGINE_KINDS)}）")
+    return kind
+
+
 def make_engine(kind: str) -> Engine:
     """Build the engine for ``kind`` (``llm`` checks the endpoint settings first: LLMConfigError if missing)."""
+    check_engine_kind(kind)
     if kind == "offline":
         from agent.engines.offline import OfflineEngine
 
@@ -18,7 +26,7 @@ def make_engine(kind: str) -> Engine:
         from agent.engines.llm import LLMEngine
 
         return LLMEngine.from_settings()
-    raise UsageError(f"未知的评分引擎: {kind}（可选: {', '.join(ENGINE_KINDS)}）")
+    raise AssertionError(kind)  # unreachable: check_engine_kind knows every kind
 
 
-__all__ = ["ENGINE_KINDS", "Engine", "FollowUpPlan", "make_engine", "plan_follow_up"]
+__all__ = ["ENGINE_KINDS", "Engine", "check_engine_kind", "FollowUpPlan", "make_engine", "plan_follow_up"]

@@ -10,6 +10,7 @@ to stop (``/quit``, scripted answers ran out): the session stays saved and ``moc
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -27,6 +28,8 @@ from agent.schemas import Transcript, Turn
 AnswerProvider = Callable[[dict[str, Any]], "str | None"]
 POSTGRES_ENV = "MOCKINT_POSTGRES_URL"
 _STOP = object()  # the answer provider stopped (quit / answers ran out) or the session is finished
+
+SESSION_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")  # a session id given by the user (CLI, web)
 
 
 def new_session_id(now: datetime | None = None) -> str:

@@ -195,6 +195,14 @@ def load_bank(path: Path | None = None) -> list[Question]:
     return questions
 
 
+def load_bank_or_fail() -> list[Question]:
+    """:func:`load_bank`, and an empty bank is an error with a hint (commands that need questions)."""
+    bank = list(load_bank())
+    if not bank:
+        raise MockintError("题库为空", hint="先用 mockint ingest 导入笔记")
+    return bank
+
+
 def find_question(questions: list[Question], qid: str) -> Question:
     """The question with this id (or a unique id prefix); a clear error otherwise."""
     key = qid.strip()

@@ -28,6 +28,7 @@ import math
 import re
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -205,6 +206,23 @@ def get_retriever(store: Any = None) -> Retriever:
         if _cached is None or _cached.key != key:
             _cached = Retriever(store)
         return _cached
+
+
+class TopicRetriever:
+    """A retriever opened only if a free-text drill topic needs it (``prepare`` builds the store on first use);
+    without a usable store it finds nothing and drills use the bank alone."""
+
+    def __init__(self, prepare: Callable[[], object]) -> None:
+        self.prepare = prepare
+
+    def search_questions(self, query: str, k: int) -> list[QuestionHit]:
+        from agent.errors import MockintError
+
+        try:
+            self.prepare()
+            return get_retriever().search_questions(query, k)
+        except MockintError:
+            return []
 
 
 def search_questions(query: str, k: int = 5) -> list[QuestionHit]:

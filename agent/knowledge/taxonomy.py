@@ -10,7 +10,10 @@ specific technical keyword (training/basics words do not count) go to ``project`
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+
+from agent.errors import UsageError
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,21 @@ def resolve_category(name_or_text: str) -> str | None:
         if key.replace(" ", "") == cat.name.lower().replace(" ", ""):
             return cat.slug
     return None
+
+
+def resolve_categories(requested: Iterable[str], valid: Iterable[str]) -> list[str]:
+    """Map user category names (slug, display name or alias) to ``valid`` categories, in order, without repeats;
+    an unknown name is UsageError (exit 2) listing the valid ones."""
+    allowed = sorted(set(valid))
+    resolved: list[str] = []
+    for name in requested:
+        slug = resolve_category(name)
+        slug = slug if slug in allowed else (name if name in allowed else None)
+        if slug is None:
+            raise UsageError(f"未知的分类: {name}", hint="可选分类: " + "、".join(allowed))
+        if slug not in resolved:
+            resolved.append(slug)
+    return resolved
 
 
 _PROJECT_KIND = re.compile(

@@ -8,6 +8,7 @@ requests, any worker can serve the next one, and ``mockint resume ID`` continues
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -111,7 +112,7 @@ class _OneStep:
 
 # ---------------------------------------------------------------- read side
 def _bank() -> list[Any]:
-    from agent.cli.interview import load_bank_or_fail
+    from agent.knowledge.bank import load_bank_or_fail
 
     return load_bank_or_fail()
 
@@ -126,7 +127,7 @@ def _graph() -> Iterator[tuple[Any, Any]]:
 
 
 def _snapshot(graph: Any, session_id: str) -> Any:
-    from agent.cli.interview import SESSION_ID_RE
+    from agent.interview.sessions import SESSION_ID_RE
 
     if not SESSION_ID_RE.match(session_id):
         raise NotFound(f"找不到会话 {session_id}")
@@ -170,19 +171,23 @@ def transcript(session_id: str, values: dict[str, Any] | None = None) -> Transcr
 
 # ---------------------------------------------------------------- write side
 def _context(req: StartRequest, engine: str) -> Context:
-    from agent.cli.interview import resolve_categories
+    from agent.knowledge.taxonomy import resolve_categories
 
     bank = _bank()
     if req.mode == "interview":
         return Context(engine_kind=engine, n_questions=req.n, difficulty=req.difficulty, bank=bank,
-                       categories=tuple(resolve_categories(req.categories, bank)))
+                       categories=tuple(resolve_categories(req.categories, (q.category for q in bank))))
     if req.mode == "drill":
-        from agent.cli.practice import topic_retriever
+        from agent.knowledge.ingest import ensure_store
+        from agent.knowledge.retrieval import TopicRetriever
         from agent.practice.drill import select_drill
+
+        def prepare() -> None:
+            ensure_store(notify=lambda msg: print(msg, file=sys.stderr), show_progress=False)
 
         if not (req.topic or "").strip():
             raise UsageError("专项练习需要一个主题（topic），例如 RoPE、RLHF")
-        ids = select_drill(req.topic or "", req.n, bank, topic_retriever())
+        ids = select_drill(req.topic or "", req.n, bank, TopicRetriever(prepare))
         if not ids:
             raise UsageError(f"题库里没有和「{req.topic}」相关的题目")
     else:

@@ -75,7 +75,7 @@ def review_queue() -> dict[str, Any]:
 
 
 def _bank() -> list[Question]:
-    from agent.cli.interview import load_bank_or_fail
+    from agent.knowledge.bank import load_bank_or_fail
 
     return load_bank_or_fail()
 

@@ -1,0 +1,47 @@
+"""Options and argument checks shared by the commands — one definition each.
+
+Only typer and stdlib at import time (``mockint --help`` stays fast); the checks import what they need.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from agent.errors import UsageError
+
+EngineOpt = Annotated[str, typer.Option("--engine", "-e", help="评分引擎: offline | llm")]
+AnswersOpt = Annotated[Path | None, typer.Option("--answers", help="答案文件（每行一个，或 JSON 字符串数组）")]
+OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="transcript.json / .md 的输出目录")]
+
+
+def check_engine(engine: str) -> None:
+    """An unknown engine name is exit 2 (:func:`agent.engines.check_engine_kind`)."""
+    from agent.engines import check_engine_kind
+
+    check_engine_kind(engine)
+
+
+def check_count(n: int, flag: str = "-n") -> None:
+    """A count option (``-n``) must be a positive integer (exit 2)."""
+    if n < 1:
+        raise UsageError(f"{flag} 必须是正整数（收到 {n}）")
+
+
+def check_out_dir(out: Path | None) -> None:
+    """``--out DIR`` is checked before a session starts (a file, or a folder we cannot write, is exit 2)."""
+    if out is not None:
+        from agent.config import writable_dir
+
+        writable_dir(out, "--out 目录", UsageError, create=False)  # checked only: nothing is created yet
+
+
+def read_answers(path: Path | None) -> list[str] | None:
+    """The scripted answers of ``--answers FILE`` (None: interactive)."""
+    if path is None:
+        return None
+    from agent.cli.terminal import read_answers_file
+
+    return read_answers_file(path)
