@@ -38,3 +38,9 @@ class SessionBusyError(MockintError):
     """Another mockint process is writing the same session (exit code 5): nothing was changed."""
 
     exit_code = 5
+
+
+def check_count(n: int, flag: str = "-n") -> None:
+    """A count (``-n``) must be a positive integer: UsageError (exit 2) — the one check, CLI and drills alike."""
+    if n < 1:
+        raise UsageError(f"{flag} 必须是正整数（收到 {n}）")

@@ -26,6 +26,9 @@ class Source(BaseModel):
     lines: tuple[int, int]
 
 
+RETRY_SUFFIX = "#retry"  # a drill's re-ask of a failed point: the question's id + this (drill and review agree)
+
+
 class Question(BaseModel):
     """One unique question of the bank (near-duplicates across notes merged into one)."""
 

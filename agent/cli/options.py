@@ -10,11 +10,14 @@ from typing import Annotated
 
 import typer
 
-from agent.errors import UsageError
+from agent.errors import UsageError, check_count
 
 EngineOpt = Annotated[str, typer.Option("--engine", "-e", help="评分引擎: offline | llm")]
 AnswersOpt = Annotated[Path | None, typer.Option("--answers", help="答案文件（每行一个，或 JSON 字符串数组）")]
 OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="transcript.json / .md 的输出目录")]
+
+
+__all__ = ["AnswersOpt", "EngineOpt", "OutOpt", "check_count", "check_engine", "check_out_dir", "read_answers"]
 
 
 def check_engine(engine: str) -> None:
@@ -22,12 +25,6 @@ def check_engine(engine: str) -> None:
     from agent.engines import check_engine_kind
 
     check_engine_kind(engine)
-
-
-def check_count(n: int, flag: str = "-n") -> None:
-    """A count option (``-n``) must be a positive integer (exit 2)."""
-    if n < 1:
-        raise UsageError(f"{flag} 必须是正整数（收到 {n}）")
 
 
 def check_out_dir(out: Path | None) -> None:

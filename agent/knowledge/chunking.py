@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from agent.knowledge.notes.markdown import FENCE_RE, strip_front_matter
 from agent.schemas import Chunk
 
+CHUNKER_VERSION = "3"  # part of every note's content hash and the shipped vectors' hash: bump when chunks change
 MAX_CHARS = 420
 MIN_CHARS = 120
 MAX_HEADING_CHARS = 160

@@ -24,14 +24,12 @@ from typing import Any
 
 from agent import config
 from agent.errors import MockintError, StoreError, UsageError
-from agent.knowledge.chunking import chunk_note
+from agent.knowledge.chunking import CHUNKER_VERSION, chunk_note
 from agent.knowledge.ingest_plan import Plan, describe, plan_sources, registered
 from agent.knowledge.notes.shapes import SHAPES
 from agent.knowledge.store_state import BUILTIN, SourceRecord, StoreState, read_state, store_lock, write_state
 from agent.schemas import Chunk, Question
 from agent.textio import iter_note_files, read_note_text
-
-CHUNKER_VERSION = "3"
 
 Notify = Callable[[str], None]
 

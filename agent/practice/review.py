@@ -40,9 +40,8 @@ from typing import Any
 from agent import config
 from agent.errors import StoreError
 from agent.grading.self_rating import FSRS_RATING
-from agent.practice.drill import RETRY_SUFFIX
 from agent.readonly import sqlite_read_only, writable
-from agent.schemas import Grade, Question
+from agent.schemas import RETRY_SUFFIX, Grade, Question
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS cards (
