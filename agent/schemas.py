@@ -6,7 +6,8 @@ model that writes fields in order has committed to its evidence before it scores
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Sequence
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -65,6 +66,23 @@ class RetrievedChunk(BaseModel):
     section: str
     text: str
     score: float
+
+
+class SearchResult(Protocol):
+    """What a retriever's ``search`` returns: the gated hits and whether anything passed the gate."""
+
+    @property
+    def hits(self) -> Sequence[RetrievedChunk]: ...
+
+    @property
+    def relevant(self) -> bool: ...
+
+
+class Retriever(Protocol):
+    """What the interview needs from retrieval (:class:`agent.knowledge.retrieval.HybridRetriever`, or a test
+    double / :class:`agent.evals.simulate.NullRetriever`)."""
+
+    def search(self, query: str, k: int) -> SearchResult: ...
 
 
 # ---------------------------------------------------------------- grading

@@ -12,7 +12,7 @@ from cli_helpers import run_main
 
 from agent.knowledge import store
 from agent.knowledge.ingest import ensure_store, ingest
-from agent.knowledge.retrieval import Retriever
+from agent.knowledge.retrieval import HybridRetriever
 from agent.knowledge.store_state import read_state, store_lock
 
 MOCKINT = str(Path(sys.executable).with_name("mockint"))
@@ -45,7 +45,7 @@ def test_two_rebuilds_at_once_never_traceback_or_lose_data(isolated_home: Path) 
 
 def test_reader_keeps_working_across_rebuilds(small_corpus: Path, fake_bank) -> None:
     ingest([small_corpus], only=True)
-    reader = Retriever(store.open_store(create=False))  # what a running interview holds
+    reader = HybridRetriever(store.open_store(create=False))  # what a running interview holds
     first = reader.search("KV Cache 为什么能加速推理", k=3)
     assert first.relevant
     for _ in range(3):  # each rebuild swaps a new generation in; the reader's one is dropped after the second

@@ -93,7 +93,7 @@ def dense_score(cosine: float) -> float:
     return min(1.0, max(0.0, (cosine - COS_FLOOR) / (COS_CEIL - COS_FLOOR)))
 
 
-class Retriever:
+class HybridRetriever:
     """Hybrid retriever over one opened store; BM25 is built lazily over all chunks."""
 
     def __init__(self, store: Any) -> None:
@@ -191,10 +191,10 @@ class Retriever:
 
 
 _cache_lock = threading.Lock()
-_cached: Retriever | None = None
+_cached: HybridRetriever | None = None
 
 
-def get_retriever(store: Any = None) -> Retriever:
+def get_retriever(store: Any = None) -> HybridRetriever:
     """A process-wide retriever, rebuilt when the store location or content changes."""
     global _cached
     if store is None:
@@ -204,7 +204,7 @@ def get_retriever(store: Any = None) -> Retriever:
     key = store.state_key()
     with _cache_lock:
         if _cached is None or _cached.key != key:
-            _cached = Retriever(store)
+            _cached = HybridRetriever(store)
         return _cached
 
 

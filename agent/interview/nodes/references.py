@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
-from agent.schemas import GradeRequest, Question, RefPoint, RetrievedChunk
+from agent.schemas import GradeRequest, Question, RefPoint, RetrievedChunk, Retriever
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +142,7 @@ def chunk_point(hit: RetrievedChunk, query: str) -> RefPoint | None:
     return points[0] if points else None
 
 
-def _search(retriever: Any, query: str, k: int) -> list[RetrievedChunk]:
+def _search(retriever: Retriever, query: str, k: int) -> list[RetrievedChunk]:
     result = retriever.search(query, k)
     return list(result.hits) if result.relevant else []
 
@@ -174,7 +175,7 @@ def graded_on_content(question: Question) -> bool:
 
 
 def build_request(
-    question: Question, turn: dict[str, Any], retriever_factory: Any, k: int, max_chars: int
+    question: Question, turn: dict[str, Any], retriever_factory: Callable[[], Retriever], k: int, max_chars: int
 ) -> tuple[GradeRequest, list[str], list[str]]:
     """(request, allowed chunk ids, notices) for the turn in progress."""
     answer: str = turn.get("answer", "")
