@@ -68,7 +68,7 @@ def test_ordering_strong_partial_weak_empty() -> None:
 def test_empty_answer_is_zero_all_missing(answer: str) -> None:
     req, g = grade(answer)
     assert g.score == 0
-    assert all(p.status == "missing" and p.quote == "" for p in g.points)
+    assert g.points and all(p.status == "missing" and p.quote == "" for p in g.points)
     assert check_grade(req, g) == []
 
 
@@ -94,7 +94,7 @@ def test_injection_never_raises_a_score(injection: str) -> None:
 def test_keyword_stuffing_capped() -> None:
     _, g = grade("softmax、根号d_k、梯度消失、饱和、多头、子空间、Q、K、V、拼接、线性变换")
     assert g.score <= 5
-    assert all(p.status != "covered" for p in g.points)
+    assert g.points and all(p.status != "covered" for p in g.points)
 
 
 @pytest.mark.parametrize("answer", [
@@ -161,7 +161,7 @@ def test_project_question_uses_star_rubric() -> None:
               "反思：数据标注不足，如果重来我会更早建立评测集。")
     req = GradeRequest(question="介绍一个你做过的 RAG 项目", kind="project", reference_points=star, answer=answer)
     g = grade_offline(req)
-    assert all(p.status == "covered" for p in g.points)
+    assert len(g.points) == len(star) and all(p.status == "covered" for p in g.points)
     assert all(p.quote in answer for p in g.points)
     assert g.score >= 7
     assert check_grade(req, g, {p.chunk_id for p in star}) == []
