@@ -8,11 +8,33 @@ limits in :class:`agent.interview.context.Context`.
 from __future__ import annotations
 
 import operator
-from typing import Annotated, Any, TypedDict
+from typing import Annotated, Any, Literal, TypedDict
 
 
 def merge_dicts(old: dict[str, str], new: dict[str, str]) -> dict[str, str]:
     return {**(old or {}), **(new or {})}
+
+
+class TurnState(TypedDict, total=False):
+    """The turn in progress (``State.turn``): set by ``select`` / ``follow_up``, the answer added by ``ask``."""
+
+    kind: Literal["main", "followup"]
+    question: str  # the text asked (the main question, or the follow-up)
+    targets: list[dict[str, Any]]  # RefPoints a follow-up aims at (model_dump); [] for a main question
+    asked_at: str
+    answer: str  # the visible answer, cut to the graded prefix when longer (agent.interview.answer_store)
+    answer_chars: int  # the full answer's length when it was cut
+    answer_file: str  # where the full answer is kept when it was cut
+    input_notices: list[str]  # notices about the input (truncated, invisible characters removed...)
+    skipped: bool
+    answered_at: str
+
+
+# pydantic models are stored as their JSON dumps; these name which model a sub-dict is a dump of
+QuestionDump = dict[str, Any]  # agent.schemas.Question
+GradeRequestDump = dict[str, Any]  # agent.schemas.GradeRequest
+GradeDump = dict[str, Any]  # agent.schemas.Grade
+ReflectionDump = dict[str, Any]  # agent.schemas.Reflection
 
 
 class State(TypedDict, total=False):
@@ -25,17 +47,17 @@ class State(TypedDict, total=False):
     asked_ids: list[str]  # main questions asked so far (never repeated)
     planned: int  # questions planned so far (drill retries included; the number actually asked once finished)
     difficulty_now: int  # adaptive target difficulty
-    current: dict[str, Any] | None  # the Question being discussed (model_dump)
+    current: QuestionDump | None  # the Question being discussed
 
-    turn: dict[str, Any] | None  # the turn in progress: kind, question text, target points, asked_at, answer...
-    request: dict[str, Any] | None  # GradeRequest for the turn in progress
+    turn: TurnState | None  # the turn in progress
+    request: GradeRequestDump | None  # GradeRequest for the turn in progress
     retrieved_ids: list[str]
     notices: list[str]  # notices for the turn in progress (answer truncated, retrieval unavailable...)
     main_points: list[dict[str, Any]]  # RefPoints of the current question's main turn (follow-ups target them)
-    grade: dict[str, Any] | None  # latest Grade for the turn in progress
+    grade: GradeDump | None  # latest Grade for the turn in progress
     problems: list[str]  # deterministic check problems of the latest grade
     critique: str | None
-    reflection: dict[str, Any] | None  # Reflection of the accepted grade
+    reflection: ReflectionDump | None  # Reflection of the accepted grade
 
     grade_attempts: int  # grades of the turn in progress (1 + retries)
     followups_asked: int  # follow-ups asked for the current question

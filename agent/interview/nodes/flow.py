@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from langgraph.runtime import Runtime
 from langgraph.types import Command, interrupt
@@ -20,7 +20,7 @@ from agent.interview.context import Context
 from agent.interview.nodes.common import SKIP_WORDS, current_question, now_iso
 from agent.interview.nodes.references import bank_points
 from agent.interview.select import DEFAULT_DIFFICULTY, adapt_difficulty, choose_next
-from agent.interview.state import State
+from agent.interview.state import State, TurnState
 from agent.interview.transcript import STATUS_RANK
 from agent.schemas import Grade, PointVerdict, Question, QuestionSummary, Reflection, RefPoint, Turn
 
@@ -95,7 +95,7 @@ def ask(state: State, runtime: Runtime[Context]) -> Command[Literal["retrieve", 
     """Pause for the answer. Everything before ``interrupt`` is idempotent (the node re-runs on resume)."""
     ctx = runtime.context
     question = state["current"] or {}
-    turn = dict(state["turn"] or {})
+    turn: TurnState = {**(state["turn"] or {})}
     payload = {
         "question": turn["question"], "question_id": question["id"], "category": question["category"],
         "difficulty": question["difficulty"], "kind": turn["kind"], "main_question": question["text"],
@@ -110,7 +110,8 @@ def ask(state: State, runtime: Runtime[Context]) -> Command[Literal["retrieve", 
     skipped = given["answer"].strip().lower() in SKIP_WORDS
     if skipped:
         given = {"answer": "", "input_notices": []}
-    turn.update(given, skipped=skipped, answered_at=now_iso())
+    turn.update(cast(TurnState, given))  # answer, input_notices (+ answer_file, answer_chars when cut)
+    turn["skipped"], turn["answered_at"] = skipped, now_iso()
     if not skipped:
         return Command(goto="retrieve", update={"turn": turn})
     targets = [RefPoint.model_validate(t) for t in turn.get("targets", [])]

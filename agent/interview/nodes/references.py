@@ -21,9 +21,12 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from agent.schemas import GradeRequest, Question, RefPoint, RetrievedChunk, Retriever
+
+if TYPE_CHECKING:
+    from agent.interview.state import TurnState
 
 log = logging.getLogger(__name__)
 
@@ -175,7 +178,7 @@ def graded_on_content(question: Question) -> bool:
 
 
 def build_request(
-    question: Question, turn: dict[str, Any], retriever_factory: Callable[[], Retriever], k: int, max_chars: int
+    question: Question, turn: TurnState, retriever_factory: Callable[[], Retriever], k: int, max_chars: int
 ) -> tuple[GradeRequest, list[str], list[str]]:
     """(request, allowed chunk ids, notices) for the turn in progress."""
     answer: str = turn.get("answer", "")
