@@ -14,6 +14,7 @@ from agent.cli import knowledge as cli_store
 from agent.errors import MockintError, UsageError
 from agent.knowledge import ingest as ingest_mod
 from agent.knowledge import store
+from agent.knowledge.bank import home_bank_path
 from agent.knowledge.ingest import ingest
 
 runner = CliRunner()
@@ -31,7 +32,7 @@ def test_incremental_ingest(small_corpus: Path, fake_bank, embedded: list[str], 
     first = ingest([small_corpus], only=True)
     assert sorted(first.added) == ["kv.md", "lora.md", "rag.md"]
     assert first.chunks == first.chunks_embedded > 0 and first.questions == 5
-    assert ingest_mod.local_bank_path().read_text(encoding="utf-8").count("\n") == 5
+    assert home_bank_path().read_text(encoding="utf-8").count("\n") == 5
     embedded.clear()
 
     again = ingest([small_corpus], only=True)

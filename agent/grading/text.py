@@ -5,7 +5,6 @@ Every span is a ``(start, end)`` pair into the original answer, so a quote is al
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Iterable
 from functools import lru_cache
@@ -120,14 +119,9 @@ def candidate_spans(text: str, max_whole: int = 400) -> list[tuple[int, int]]:
 
 @lru_cache(maxsize=1)
 def _jieba():  # type: ignore[no-untyped-def]
-    import tempfile
+    from agent.jieba_setup import shared_jieba
 
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    jieba.dt.tmp_dir = tempfile.gettempdir()
-    jieba.initialize()
-    return jieba
+    return shared_jieba()
 
 
 def stem(word: str) -> str:

@@ -14,7 +14,6 @@ questions ~0.93), so no threshold separates them; the lexical rule above does.
 
 from __future__ import annotations
 
-import logging
 import re
 import unicodedata
 from functools import lru_cache
@@ -66,13 +65,9 @@ DOMAIN_WORDS = (
 @lru_cache(maxsize=1)
 def _jieba():  # type: ignore[no-untyped-def]
     """A private jieba tokenizer (its own dictionary additions do not leak into retrieval's tokenizer)."""
-    import jieba
+    from agent.jieba_setup import private_tokenizer
 
-    jieba.setLogLevel(logging.WARNING)
-    tokenizer = jieba.Tokenizer()
-    for word in DOMAIN_WORDS:
-        tokenizer.add_word(word, freq=100000)
-    return tokenizer
+    return private_tokenizer(DOMAIN_WORDS)
 
 
 @lru_cache(maxsize=4096)  # the merge rule asks for each text's normal form once per candidate pair

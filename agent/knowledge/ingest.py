@@ -326,11 +326,6 @@ def _collect_garbage(client: Any, keep: set[int], banks: set[str | None]) -> Non
             file.unlink(missing_ok=True)
 
 
-def local_bank_path() -> Path:
-    """The bank the store was built with (``$MOCKINT_HOME/bank-gN.jsonl``), or the shipped export."""
-    return _bank_path(_state_or_none())
-
-
 def ensure_store(notify: Notify | None = None, show_progress: bool = True) -> Any:
     """Open the store; the first command that needs it builds it from the shipped notes (with a notice): from the
     shipped vectors in a few seconds, or by embedding when the embedder is not the one they were made with."""

@@ -23,14 +23,11 @@ Latency is dominated by the e5 query embedding (~8 ms idle; Chroma ~1.5 ms, BM25
 
 from __future__ import annotations
 
-import logging
 import math
 import re
-import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -50,24 +47,13 @@ _STOP = set(
     "他 她 请 说 讲 介绍 解释 一些 可以 能 会 要 用 对 把 被 从 到 为 就 都 也 还 又 而 并 等 中 上 下 时 里 吗？ "
     "the a an of to in on for and or is are was be how what why which do does with about".split()
 )
-_jieba_lock = threading.Lock()
-_jieba_ready = False
 
 
 def tokenize(text: str) -> list[str]:
     """Lower-cased jieba search-mode tokens without punctuation and stop words."""
-    global _jieba_ready
-    import jieba
+    from agent.jieba_setup import shared_jieba
 
-    with _jieba_lock:
-        if not _jieba_ready:
-            jieba.setLogLevel(logging.WARNING)
-            cache_dir = Path(tempfile.gettempdir()) / "mockint-jieba"
-            cache_dir.mkdir(exist_ok=True)
-            jieba.dt.tmp_dir = str(cache_dir)
-            jieba.initialize()
-            _jieba_ready = True
-    return [t for t in (w.strip().lower() for w in jieba.lcut_for_search(text)) if t and _TOKEN_OK.search(t) and t not in _STOP]
+    return [t for t in (w.strip().lower() for w in shared_jieba().lcut_for_search(text)) if t and _TOKEN_OK.search(t) and t not in _STOP]
 
 
 @dataclass
