@@ -8,11 +8,31 @@ error caps the score at :data:`ERROR_CAP` (+0.5). Empty answers score 0. With no
 
 from __future__ import annotations
 
-from agent.schemas import GradeOutput, GradeRequest
+from agent.schemas import GradeOutput, GradeRequest, RefPoint
 
 RUBRIC_VERSION = "rubric-v1"
 ERROR_CAP = 4.0
 RUBRIC_CHUNK_PREFIX = "rubric:"  # ids of rubric points (e.g. STAR for projects): not retrieved chunks
+
+# The STAR rubric of project questions: (key, point, cue regex). The points are what interviews grade against
+# (ids ``rubric:star#<i>``); the cues are how the rubric-only grader finds each element in an answer.
+STAR: tuple[tuple[str, str, str], ...] = (
+    ("背景", "背景：项目的业务背景与问题规模",
+     r"背景|场景|业务|当时|项目(是|里|中)|负责|团队|用户|公司|background|context|situation|project"),
+    ("目标", "目标：要解决的问题和衡量成功的指标",
+     r"目标|为了|需要解决|问题是|痛点|指标|要求|希望|goal|objective|task|aim"),
+    ("做法", "做法：本人负责的方案、关键技术选择及其取舍",
+     r"采用|使用|用了|设计|实现|搭建|方案|方法|优化|改成|引入|训练|微调|构建|we used|implemented|built|designed"),
+    ("结果", "结果：可量化的效果（指标、上线情况）",
+     r"结果|最终|效果|提升|提高|降低|减少|上线|达到|\d+(\.\d+)?\s*%|倍|result|improv|reduc|increas"),
+    ("反思", "反思：遇到的困难、教训与可以改进之处",
+     r"反思|不足|教训|如果重来|下次|改进|局限|问题在于|学到|后续|lesson|learned|limitation|next time"),
+)
+
+
+def star_points() -> list[RefPoint]:
+    """The STAR rubric as reference points (``rubric:star#0`` … ``#4``)."""
+    return [RefPoint(point=point, chunk_id=f"{RUBRIC_CHUNK_PREFIX}star#{i}") for i, (_, point, _) in enumerate(STAR)]
 
 # (lowest coverage of the band, label, lowest score, highest score), best band first
 BANDS: tuple[tuple[float, str, float, float], ...] = (

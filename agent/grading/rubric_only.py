@@ -1,7 +1,7 @@
 """Grading without reference points: the STAR rubric for project questions, relevance + substance otherwise.
 
 Project questions (``kind == "project"``) are checked for five STAR-style rubric points — 背景 / 目标 / 做法 /
-结果 / 反思 — by cue words in each answer sentence (chunk ids ``rubric:star-*``). Score = coverage of the five
+结果 / 反思 — by cue words in each answer sentence (:data:`agent.grading.rubric.STAR`, ids ``rubric:star#<i>``). Score = coverage of the five
 points mapped into the rubric's bands, scaled down when the answer is not about the question.
 
 With ``no_reference`` (the relevance gate found nothing) and no points, the grade is rubric-only: relevance of
@@ -16,21 +16,8 @@ import re
 from agent.grading import text as tx
 from agent.grading.features import relevance
 from agent.grading.feedback import EMPTY_NOTE, INJECTION_NOTE, feedback_text
-from agent.grading.rubric import RUBRIC_CHUNK_PREFIX, coverage, score_bounds
+from agent.grading.rubric import STAR, coverage, score_bounds, star_points
 from agent.schemas import GradeOutput, GradeRequest, PointVerdict, Status
-
-STAR_POINTS: tuple[tuple[str, str, str], ...] = (
-    ("背景", "背景：项目的业务场景、规模和你的角色",
-     r"背景|场景|业务|当时|项目(是|里|中)|负责|团队|用户|公司|background|context|situation|project"),
-    ("目标", "目标：要解决的问题和衡量成功的指标",
-     r"目标|为了|需要解决|问题是|痛点|指标|要求|希望|goal|objective|task|aim"),
-    ("做法", "做法：你具体做了什么、技术方案和取舍",
-     r"采用|使用|用了|设计|实现|搭建|方案|方法|优化|改成|引入|训练|微调|构建|we used|implemented|built|designed"),
-    ("结果", "结果：量化的效果（指标提升、上线情况）",
-     r"结果|最终|效果|提升|提高|降低|减少|上线|达到|\d+(\.\d+)?\s*%|倍|result|improv|reduc|increas"),
-    ("反思", "反思：不足、教训和下一步改进",
-     r"反思|不足|教训|如果重来|下次|改进|局限|问题在于|学到|后续|lesson|learned|limitation|next time"),
-)
 
 
 def _clean_sentences(req: GradeRequest) -> tuple[list[tuple[int, int]], bool]:
@@ -69,11 +56,9 @@ def grade_rubric_only(req: GradeRequest) -> GradeOutput:
 
 def _star_points(req: GradeRequest) -> list[tuple[str, str, str | None]]:
     """(point, chunk_id, cue regex) — the request's own STAR points when given (the graph passes them), else ours."""
-    if not req.reference_points:
-        return [(label, f"{RUBRIC_CHUNK_PREFIX}star-{key}", cue) for key, label, cue in STAR_POINTS]
     out: list[tuple[str, str, str | None]] = []
-    for rp in req.reference_points:
-        cue = next((c for key, _, c in STAR_POINTS if key in rp.point[:6]), None)
+    for rp in req.reference_points or star_points():
+        cue = next((c for key, _, c in STAR if key in rp.point[:6]), None)
         out.append((rp.point, rp.chunk_id, cue))
     return out
 

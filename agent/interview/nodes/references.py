@@ -23,6 +23,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from agent.grading.rubric import star_points
 from agent.schemas import GradeRequest, Question, RefPoint, RetrievedChunk, Retriever
 
 if TYPE_CHECKING:
@@ -30,13 +31,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-STAR_POINTS = (
-    "背景：项目的业务背景与问题规模",
-    "目标：要解决的问题和衡量成功的指标",
-    "做法：本人负责的方案、关键技术选择及其取舍",
-    "结果：可量化的效果（指标、上线情况）",
-    "反思：遇到的困难、教训与可以改进之处",
-)
 MAX_CHUNK_POINTS = 3
 CHUNK_POINT_CHARS = 100
 MIN_SENTENCE_CHARS = 8  # shorter lines are labels / headings, not content
@@ -52,10 +46,6 @@ RETRIEVAL_NOTICE = "检索不可用（{error}），本题只用题库要点评�
 
 def bank_points(question: Question) -> list[RefPoint]:
     return [RefPoint(point=p, chunk_id=f"bank:{question.id}#{i}") for i, p in enumerate(question.reference_points)]
-
-
-def star_points() -> list[RefPoint]:
-    return [RefPoint(point=p, chunk_id=f"rubric:star#{i}") for i, p in enumerate(STAR_POINTS)]
 
 
 _META = re.compile(r"^(难度|岗位|标签|公司|来源|问题|题目|可能追问|追问|延伸问题|考察点)\s*[:：]")
