@@ -14,6 +14,7 @@ from langgraph.runtime import Runtime
 from langgraph.types import Command, interrupt
 
 from agent.engines.base import plan_follow_up
+from agent.grading.feedback import model_answer
 from agent.grading.rubric import RUBRIC_VERSION, question_score
 from agent.interview.answer_store import bounded_answer
 from agent.interview.context import Context
@@ -131,7 +132,7 @@ def skip_grade(question: Question, engine: str, targets: list[RefPoint] | None =
     feedback = ("本题已跳过，记 0 分。建议复习参考答案要点。" if targets is None
                 else "已跳过这个追问（不影响主问题的得分）。")
     return Grade(
-        points=verdicts, feedback=feedback, model_answer="；".join(p.point for p in points), score=0.0,
+        points=verdicts, feedback=feedback, model_answer=model_answer([p.point for p in points]), score=0.0,
         rubric_version=RUBRIC_VERSION, engine=engine,
     )
 
