@@ -20,7 +20,7 @@ def use_fake_stack(monkeypatch: pytest.MonkeyPatch, engine: Callable[[str], Any]
     from agent.engines.offline import OfflineEngine
 
     monkeypatch.setattr(bank_mod, "load_bank_or_fail", lambda: list(BANK))
-    monkeypatch.setattr(terminal, "ensure_store_quietly", lambda: None)
+    monkeypatch.setattr(terminal, "ensure_store_quietly", lambda: terminal.OpenedStore())
     monkeypatch.setattr(context_mod, "_default_bank", lambda: list(BANK))
     monkeypatch.setattr(context_mod, "_default_retriever", lambda: FakeRetriever())
     monkeypatch.setattr(context_mod, "_default_engine", engine or (lambda kind: OfflineEngine(substring_grade)))

@@ -92,7 +92,7 @@ def _driver(argv: list[str]) -> None:
     from agent.engines.offline import OfflineEngine
 
     bank_mod.load_bank_or_fail = lambda: list(graph_fakes.BANK)  # type: ignore[assignment]
-    terminal.ensure_store_quietly = lambda: None  # type: ignore[assignment]
+    terminal.ensure_store_quietly = lambda: terminal.OpenedStore()  # type: ignore[assignment]
     context_mod._default_retriever = lambda: graph_fakes.FakeRetriever()  # type: ignore[assignment]
     context_mod._default_engine = lambda kind: OfflineEngine(lambda req: graph_fakes.substring_grade(req))  # type: ignore[assignment]
     from agent.cli.app import main

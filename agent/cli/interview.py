@@ -66,12 +66,13 @@ def interview(
     categories = resolve_categories(category or [], (q.category for q in bank))
     from agent.cli.terminal import ensure_store_quietly, run_in_terminal
 
-    if ensure_store_quietly():  # the first use builds the store (and the bank from the notes): read that bank
+    opened = ensure_store_quietly()
+    if opened.built:  # the first use builds the store (and the bank from the notes): read that bank
         bank = load_bank_or_fail()
     from agent.interview.context import Context
 
     ctx = Context(engine_kind=engine, n_questions=n, categories=tuple(categories), difficulty=difficulty,
-                  focus=focus, bank=bank, self_rate=True)
+                  focus=focus, bank=bank, self_rate=True, retriever=opened.retriever())
     run_in_terminal(ctx, scripted, session_id=session, out=out, seed=seed)
 
 
@@ -96,8 +97,8 @@ def resume(
     from agent.cli.terminal import ensure_store_quietly, run_in_terminal, show_resume_context
     from agent.knowledge.bank import load_bank_or_fail
 
-    ensure_store_quietly()
-    ctx = replace(ctx, bank=load_bank_or_fail())
+    opened = ensure_store_quietly()
+    ctx = replace(ctx, bank=load_bank_or_fail(), retriever=opened.retriever())
     from rich.console import Console
 
     show_resume_context(Console(), values)  # the question being discussed and its last grade, before the prompt

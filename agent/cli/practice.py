@@ -50,8 +50,8 @@ def _run(mode: Literal["drill", "review"], question_ids: list[str], bank: list[A
     from agent.interview.context import Context
 
     scripted = read_answers(answers)
-    ctx = replace(Context.preset(mode, question_ids, engine, bank), self_rate=True)
-    ensure_store_quietly()
+    opened = ensure_store_quietly()
+    ctx = replace(Context.preset(mode, question_ids, engine, bank, retriever=opened.retriever()), self_rate=True)
     run_in_terminal(ctx, scripted, out=out)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +25,7 @@ from agent.knowledge.taxonomy import display_name
 
 if TYPE_CHECKING:
     from agent.interview.context import Context
-    from agent.schemas import Transcript, Turn
+    from agent.schemas import Retriever, Transcript, Turn
 
 QUIT_WORDS = {"/quit", "/exit", "/退出"}
 _STATUS_ICON = {"covered": "[green]✓[/]", "partial": "[yellow]△[/]", "missing": "[red]✗[/]"}
@@ -223,9 +224,25 @@ def show_report(console: Console, transcript: Transcript) -> None:
 
 
 # ---------------------------------------------------------------- the session runner
-def ensure_store_quietly() -> bool:
-    """Build the knowledge store on first use (a notice on stderr), so retrieval works in the session; True when
-    it was built now (the bank may then be the one just built from the notes)."""
+@dataclass(frozen=True)
+class OpenedStore:
+    """The knowledge store a command opened (once), and whether it was built just now."""
+
+    store: Any = None  # None: not opened (test doubles)
+    built: bool = False  # built now: the bank may be the one just built from the notes
+
+    def retriever(self) -> Retriever | None:
+        """The retriever over this store (None: the context opens its default one)."""
+        if self.store is None:
+            return None
+        from agent.knowledge.retrieval import get_retriever
+
+        return get_retriever(self.store)
+
+
+def ensure_store_quietly() -> OpenedStore:
+    """Open the knowledge store, building it on first use (a notice on stderr), so retrieval works in the
+    session; the session's retriever is then made from this store, not from a second open."""
     from agent.knowledge.ingest import ensure_store
 
     built: list[str] = []
@@ -234,8 +251,8 @@ def ensure_store_quietly() -> bool:
         built.append(msg)
         print(msg, file=sys.stderr)
 
-    ensure_store(notify=notify, show_progress=sys.stderr.isatty())
-    return bool(built)
+    store = ensure_store(notify=notify, show_progress=sys.stderr.isatty())
+    return OpenedStore(store, bool(built))
 
 
 def run_in_terminal(ctx: Context, scripted: list[str] | None, *, session_id: str | None = None,

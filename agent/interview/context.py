@@ -66,10 +66,10 @@ class Context:
 
     @classmethod
     def preset(cls, mode: Mode, question_ids: Sequence[str], engine_kind: str,
-               bank: Sequence[Question] | None = None) -> Context:
+               bank: Sequence[Question] | None = None, retriever: Retriever | None = None) -> Context:
         """A drill / review session over an ordered list of question ids (CLI and web alike)."""
         return cls(engine_kind=engine_kind, mode=mode, question_ids=tuple(question_ids),
-                   n_questions=len(question_ids), bank=bank)
+                   n_questions=len(question_ids), bank=bank, retriever=retriever)
 
     # ------------------------------------------------------------ lazily built dependencies
     def get_bank(self) -> Sequence[Question]:
