@@ -12,15 +12,7 @@ from typing import Annotated, Any, Literal
 
 import typer
 
-from agent.cli.options import (
-    AnswersOpt,
-    EngineOpt,
-    OutOpt,
-    check_count,
-    check_engine,
-    check_out_dir,
-    read_answers,
-)
+from agent.cli import options
 from agent.errors import UsageError
 
 
@@ -36,8 +28,8 @@ def _check_args(engine: str, n: int) -> None:
     """Argument errors (exit 2), then the LLM key / endpoint check (exit 4) — before anything heavy is loaded."""
     from agent.llm.client import ensure_ready_for
 
-    check_engine(engine)
-    check_count(n)
+    options.check_engine(engine)
+    options.check_count(n)
     ensure_ready_for(engine)
 
 
@@ -49,7 +41,7 @@ def _run(mode: Literal["drill", "review"], question_ids: list[str], bank: list[A
     from agent.cli.terminal import ensure_store_quietly, run_in_terminal
     from agent.interview.context import Context
 
-    scripted = read_answers(answers)
+    scripted = options.read_answers(answers)
     opened = ensure_store_quietly()
     ctx = replace(Context.preset(mode, question_ids, engine, bank, retriever=opened.retriever()), self_rate=True)
     run_in_terminal(ctx, scripted, out=out)
@@ -58,13 +50,13 @@ def _run(mode: Literal["drill", "review"], question_ids: list[str], bank: list[A
 def drill(
     topic: Annotated[str, typer.Argument(help="分类名或自由文本，例如 RLHF、RoPE、偏好数据")],
     n: Annotated[int, typer.Option("-n", help="题目数")] = 5,
-    engine: EngineOpt = "offline",
-    answers: AnswersOpt = None,
-    out: OutOpt = None,
+    engine: options.EngineOpt = "offline",
+    answers: options.AnswersOpt = None,
+    out: options.OutOpt = None,
 ) -> None:
     """专项练习：按主题出题，最薄弱的先问；答得差的点稍后换个问法再考一次。"""
     _check_args(engine, n)
-    check_out_dir(out)
+    options.check_out_dir(out)
     from agent.cli.terminal import ensure_store_quietly
     from agent.knowledge.bank import load_bank_or_fail
     from agent.knowledge.retrieval import TopicRetriever
@@ -77,9 +69,9 @@ def drill(
 
 def review(
     n: Annotated[int, typer.Option("-n", help="最多复习几题")] = 10,
-    engine: EngineOpt = "offline",
-    answers: AnswersOpt = None,
-    out: OutOpt = None,
+    engine: options.EngineOpt = "offline",
+    answers: options.AnswersOpt = None,
+    out: options.OutOpt = None,
     list_: Annotated[bool, typer.Option("--list", help="只列出复习卡片及到期时间")] = False,
     json_: Annotated[bool, typer.Option("--json", help="与 --list 一起用：输出 JSON")] = False,
 ) -> None:
@@ -92,7 +84,7 @@ def review(
         _list_cards(store.list_cards(), json_)
         return
     _check_args(engine, n)
-    check_out_dir(out)
+    options.check_out_dir(out)
     from agent.knowledge.bank import load_bank_or_fail
 
     bank = load_bank_or_fail()
