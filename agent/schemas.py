@@ -78,6 +78,12 @@ class SearchResult(Protocol):
     def relevant(self) -> bool: ...
 
 
+class QuestionSearch(Protocol):
+    """What a drill needs to find questions for a free-text topic (hits: objects or dicts with an id)."""
+
+    def search_questions(self, query: str, k: int) -> Sequence[object]: ...
+
+
 class Retriever(Protocol):
     """What the interview needs from retrieval (:class:`agent.knowledge.retrieval.HybridRetriever`, or a test
     double / :class:`agent.evals.simulate.NullRetriever`)."""

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING
 
 import typer
 
 from agent.errors import UsageError
+
+if TYPE_CHECKING:
+    from agent.schemas import Question
 from agent.knowledge.taxonomy import categories_help
 
 
-def _load() -> list[Any]:
+def _load() -> list[Question]:
     from agent.knowledge.bank import load_bank
 
     return load_bank()
@@ -113,7 +116,7 @@ def list_questions(
         text = Text(q.text + mark)
         if narrow:  # one line per question, cut with "…" at the edge (never folded mid-word)
             text.truncate(room, overflow="ellipsis")
-        cells = [q.id, display_name(q.category), _stars(q.difficulty), text, str(len(q.sources))]
+        cells: list[str | Text] = [q.id, display_name(q.category), _stars(q.difficulty), text, str(len(q.sources))]
         table.add_row(*([cells[0], cells[2], cells[3]] if narrow else cells))
     console.print(table)
     if narrow:

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
 from agent.cli import options
 from agent.errors import UsageError
+
+if TYPE_CHECKING:
+    from agent.schemas import Question
 
 
 def register(app: typer.Typer) -> None:
@@ -33,7 +36,7 @@ def _check_args(engine: str, n: int) -> None:
     ensure_ready_for(engine)
 
 
-def _run(mode: Literal["drill", "review"], question_ids: list[str], bank: list[Any], engine: str,
+def _run(mode: Literal["drill", "review"], question_ids: list[str], bank: list[Question], engine: str,
          answers: Path | None, out: Path | None) -> None:
     """Run a drill/review session over the preset ids with the terminal session runner."""
     from dataclasses import replace

@@ -292,7 +292,7 @@ class HintQueue:
     """Drill UI: once a question is finished with a weak score (≤ 4), show the model answer and the note
     section to read — just before the next main question (or at the end), so follow-ups are not given away."""
 
-    def __init__(self, console: Any, enabled: bool) -> None:
+    def __init__(self, console: Console, enabled: bool) -> None:
         self.console = console
         self.enabled = enabled
         self.best: dict[str, float] = {}
@@ -321,7 +321,7 @@ class HintQueue:
 
             self.console.print(Panel(hint, title="先复习一下", border_style="yellow", title_align="left"))
 
-    def wrap(self, provider: Any) -> Any:
+    def wrap(self, provider: Callable[[dict[str, Any]], str | None]) -> Callable[[dict[str, Any]], str | None]:
         def answer(payload: dict[str, Any]) -> str | None:
             if payload.get("kind") == "main":
                 self.flush()

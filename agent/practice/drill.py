@@ -34,7 +34,7 @@ from datetime import datetime
 from typing import Any
 
 from agent.errors import UsageError, check_count
-from agent.schemas import RETRY_SUFFIX, Question, Turn
+from agent.schemas import RETRY_SUFFIX, Question, QuestionSearch, Turn
 
 WEAK_SCORE = 4.0
 GOOD_SCORE = 7.0
@@ -68,7 +68,7 @@ def _haystack(q: Question) -> str:
     return _norm(" ".join([q.text, q.section, *q.tags, *q.reference_points]))
 
 
-def _retrieved_ids(retriever: Any, topic: str, k: int) -> list[str]:
+def _retrieved_ids(retriever: QuestionSearch | None, topic: str, k: int) -> list[str]:
     """Question ids from ``retriever.search_questions`` scoring at least ``QUESTION_GATE`` (hits may be
     ``QuestionHit``s, dicts or objects with an ``id`` / ``question_id``)."""
     if retriever is None or not hasattr(retriever, "search_questions"):
@@ -104,7 +104,7 @@ def _named_first(mentions: list[Question], key: str) -> list[list[Question]]:
     return [[q for q in named if _own(q)], [q for q in named if not _own(q)], [q for q in mentions if q not in named]]
 
 
-def topic_tiers(topic: str, bank: Sequence[Question], retriever: Any = None, k: int = 20) -> list[list[Question]]:
+def topic_tiers(topic: str, bank: Sequence[Question], retriever: QuestionSearch | None = None, k: int = 20) -> list[list[Question]]:
     """The questions a drill on ``topic`` may ask, as tiers asked in order (weakest first inside each tier):
     category topic → [questions mentioning the topic, the rest of the category]; free text → [questions
     mentioning it, retrieved questions]. Empty tiers are dropped; nothing at all → UsageError."""
@@ -130,7 +130,7 @@ def topic_tiers(topic: str, bank: Sequence[Question], retriever: Any = None, k: 
     return tiers
 
 
-def topic_questions(topic: str, bank: Sequence[Question], retriever: Any = None, k: int = 20) -> list[Question]:
+def topic_questions(topic: str, bank: Sequence[Question], retriever: QuestionSearch | None = None, k: int = 20) -> list[Question]:
     """All the questions a drill on ``topic`` may ask (see :func:`topic_tiers`), most specific first."""
     return [q for tier in topic_tiers(topic, bank, retriever, k) for q in tier]
 
@@ -154,7 +154,7 @@ def order_weakest(questions: Sequence[Question], scores: dict[str, float], due: 
 
 
 def select_drill(
-    topic: str, n: int, bank: Sequence[Question], retriever: Any = None, now: datetime | None = None
+    topic: str, n: int, bank: Sequence[Question], retriever: QuestionSearch | None = None, now: datetime | None = None
 ) -> list[str]:
     """Ordered question ids for ``mockint drill TOPIC -n N``."""
     from agent.practice import review
