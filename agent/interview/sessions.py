@@ -18,12 +18,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agent.config import sessions_db, transcripts_dir, writable_dir
 from agent.errors import MockintError, SessionBusyError, StoreError, UsageError
 from agent.interview.context import Context
 from agent.schemas import Transcript, Turn
+
+if TYPE_CHECKING:
+    from langgraph.checkpoint.base import BaseCheckpointSaver
 
 AnswerProvider = Callable[[dict[str, Any]], "str | None"]
 POSTGRES_ENV = "MOCKINT_POSTGRES_URL"
@@ -39,7 +42,7 @@ def new_session_id(now: datetime | None = None) -> str:
 
 
 @contextmanager
-def open_checkpointer() -> Iterator[Any]:
+def open_checkpointer() -> Iterator[BaseCheckpointSaver]:
     """The session store: Postgres when ``MOCKINT_POSTGRES_URL`` is set, else SQLite under ``MOCKINT_HOME``."""
     url = os.environ.get(POSTGRES_ENV)
     if url:
@@ -77,7 +80,7 @@ def open_checkpointer() -> Iterator[Any]:
         conn.close()
 
 
-def _read_only_saver(path: Path) -> Any:
+def _read_only_saver(path: Path) -> BaseCheckpointSaver:
     """The session store of a home we may not write: opened read-only (no setup, no WAL switch), or an empty
     in-memory store when there is none yet. A session that tries to write gets "not writable" (exit 3)."""
     from langgraph.checkpoint.memory import InMemorySaver
@@ -179,7 +182,7 @@ def run_session(
     *,
     session_id: str | None = None,
     out: Path | None = None,
-    checkpointer: Any = None,
+    checkpointer: BaseCheckpointSaver | None = None,
     observer: Observer | None = None,
     seed: int | None = None,
 ) -> SessionResult:
@@ -265,7 +268,7 @@ def _next_input(answers: AnswerProvider, payload: dict[str, Any], session_id: st
 
 
 @contextmanager
-def _maybe_checkpointer(checkpointer: Any) -> Iterator[Any]:
+def _maybe_checkpointer(checkpointer: BaseCheckpointSaver | None) -> Iterator[BaseCheckpointSaver]:
     if checkpointer is not None:
         yield checkpointer
     else:
@@ -301,7 +304,7 @@ def session_info(session_id: str, values: dict[str, Any], next_nodes: tuple[str,
     }
 
 
-def list_sessions(checkpointer: Any = None) -> list[dict[str, Any]]:
+def list_sessions(checkpointer: BaseCheckpointSaver | None = None) -> list[dict[str, Any]]:
     """Every saved session (newest first) with id, mode, start time, questions answered, status and score."""
     from agent.interview.graph import build_graph
 
@@ -315,7 +318,7 @@ def list_sessions(checkpointer: Any = None) -> list[dict[str, Any]]:
     return sorted(infos, key=lambda i: (i["started_at"], i["session_id"]), reverse=True)
 
 
-def _thread_ids(saver: Any) -> list[str]:
+def _thread_ids(saver: BaseCheckpointSaver) -> list[str]:
     conn = getattr(saver, "conn", None)
     if isinstance(conn, sqlite3.Connection):
         try:
@@ -326,7 +329,7 @@ def _thread_ids(saver: Any) -> list[str]:
     return list(dict.fromkeys(c.config["configurable"]["thread_id"] for c in saver.list(None)))
 
 
-def load_session(session_id: str, checkpointer: Any) -> dict[str, Any]:
+def load_session(session_id: str, checkpointer: BaseCheckpointSaver) -> dict[str, Any]:
     from agent.interview.graph import build_graph
 
     snap = build_graph(checkpointer=checkpointer).get_state({"configurable": {"thread_id": session_id}})
