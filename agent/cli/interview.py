@@ -26,7 +26,7 @@ def interview(
     category: Annotated[list[str] | None, typer.Option("--category", "-c", help="题目分类（可多次指定；slug、中文名或别名，见下方列表）")] = None,
     difficulty: Annotated[int | None, typer.Option("--difficulty", "-d", help="起始难度 1-3（之后按表现 ±1）")] = None,
     n: Annotated[int, typer.Option("-n", help="主问题数量")] = 5,
-    engine: Annotated[str, typer.Option("--engine", "-e", help="评分引擎: offline | llm")] = "offline",
+    engine: Annotated[str, typer.Option("--engine", "-e", help="评分引擎: offline | llm | local")] = "offline",
     answers: Annotated[Path | None, typer.Option("--answers", help="答案文件（每行一个，或 JSON 字符串数组）")] = None,
     session: Annotated[str | None, typer.Option("--session", help="会话 id（已存在则继续）")] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="transcript.json / .md 的输出目录")] = None,

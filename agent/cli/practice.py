@@ -17,7 +17,7 @@ from agent.errors import UsageError
 if TYPE_CHECKING:
     from agent.schemas import Transcript, Turn
 
-EngineOpt = Annotated[str, typer.Option("--engine", help="评分引擎: offline（默认，离线）| llm")]
+EngineOpt = Annotated[str, typer.Option("--engine", help="评分引擎: offline（默认，离线）| llm | local（本地小模型核对事实）")]
 AnswersOpt = Annotated[
     Path | None, typer.Option("--answers", help="答案文件（每行一个答案或 JSON 列表），非交互运行")
 ]
