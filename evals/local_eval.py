@@ -29,10 +29,10 @@ def main() -> int:
     ap.add_argument("--per-kind", type=int, default=7)
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
-    from agent import evaluation as ev
-    from agent.context import Context
     from agent.engines import make_engine
-    from agent.grading_path import build_grading_graph, grade_checked
+    from agent.evals import evaluation as ev
+    from agent.interview.context import Context
+    from agent.interview.grading_path import build_grading_graph, grade_checked
 
     kinds = args.kinds.split(",")
     rows = [r for r in ev.load_dataset(Path(args.dataset)) if r.ladder_kind in kinds]

