@@ -112,3 +112,17 @@ def test_bad_local_config_names_the_key(monkeypatch: pytest.MonkeyPatch, tmp_pat
     monkeypatch.setenv("MOCKINT_CONFIG", str(cfg))
     with pytest.raises(LLMConfigError, match="local.threads"):
         local_settings()
+
+
+def test_make_engine_local_points_chatopenai_at_the_local_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    from agent.config import LLMSettings
+    from agent.engines import make_engine
+    from agent.llm import local
+
+    settings = LLMSettings(base_url="http://127.0.0.1:9/v1", model="qwen-test", api_key="local", timeout_s=300,
+                           max_retries=1)
+    monkeypatch.setattr(local, "ensure_local_ready", lambda: settings)
+    engine = make_engine("local")
+    assert isinstance(engine, HybridEngine) and engine.model_name == "qwen-test"
+    assert str(engine.model.openai_api_base) == "http://127.0.0.1:9/v1"  # type: ignore[attr-defined]
+    assert engine.info().kind == "local" and "factcheck" in engine.info().prompt_versions

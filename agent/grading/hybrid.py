@@ -62,7 +62,7 @@ class HybridEngine(LLMEngine):
     def from_local(cls) -> HybridEngine:
         from agent.llm.client import chat_model
         from agent.llm.faults import RetryPolicy
-        from agent.local_llm import ensure_local_ready
+        from agent.llm.local import ensure_local_ready
 
         settings: LLMSettings = ensure_local_ready()
         return cls(chat_model(settings), model_name=settings.model, policy=RetryPolicy.from_settings(settings),

@@ -41,7 +41,7 @@ class ModelSpec:
     version: str
     size: int
     sha256: str
-    licence: str  # the model's licence (the GGUF header's general.license; the part wheels declare none)
+    licence: str  # the model's licence (Qwen2.5-Coder model card); the part wheels declare none
     description: str
 
     def packages(self) -> list[tuple[str, str]]:
