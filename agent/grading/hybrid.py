@@ -73,6 +73,10 @@ class HybridEngine(LLMEngine):
         return out.model_copy(update={"kind": "local", "prompt_versions": {
             **out.prompt_versions, "factcheck": load_prompt("factcheck").version}})
 
+    def draft_points(self, question: Any, notes: str) -> list[str]:
+        """No drafted reference points from a small local model: it would grade against its own guesses."""
+        return []
+
     def grade(self, req: GradeRequest) -> GradeOutput:
         offline = self.fallback.grade(req)
         todo = [(i, v) for i, v in enumerate(offline.points) if v.status != "missing" and v.quote]
