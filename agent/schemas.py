@@ -135,6 +135,18 @@ class GradeOutput(BaseModel):
     score: float = Field(ge=0, le=10, description="0-10 on the published rubric")
 
 
+class FactCheck(BaseModel):
+    """``--engine local``'s model fact check of an offline grade: both scores, what changed and why (quoted)."""
+
+    engine: str = ""  # "local:<model file stem>"
+    offline_score: float = 0.0
+    score: float = 0.0
+    checked: int = 0  # points sent to the model
+    changes: list[dict[str, str]] = Field(default_factory=list)  # point, verdict, quote, reason
+    rejected_unquoted: int = 0  # model verdicts dropped because their quote is not in the answer
+    usage: dict[str, int] = Field(default_factory=dict)  # prompt_tokens / completion_tokens of the call
+
+
 class Grade(GradeOutput):
     """A stored grade: the grader's output plus provenance."""
 
@@ -144,6 +156,7 @@ class Grade(GradeOutput):
     notices: list[str] = Field(default_factory=list)  # e.g. answer truncated, LLM fell back to offline
     # the candidate's own rating of a question the notes don't answer (agent.grading.self_rating); sets score
     self_rating: Literal["again", "hard", "good", "easy"] | None = None
+    fact_check: FactCheck | None = None  # --engine local: the offline grade's score and the model's changes
 
 
 class DraftedPoints(BaseModel):

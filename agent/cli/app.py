@@ -43,9 +43,9 @@ _plain_metavars()
 
 
 def _register() -> None:
-    from agent.cli import bank, bench, evals, interview, knowledge, practice, web
+    from agent.cli import bank, bench, evals, interview, knowledge, models, practice, web
 
-    for group in (knowledge, bank, interview, evals, practice, bench, web):  # this order is the order of --help
+    for group in (knowledge, bank, interview, evals, practice, bench, web, models):  # this order is the order of --help
         group.register(app)
 
 

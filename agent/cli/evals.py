@@ -41,7 +41,7 @@ def _grader(engine: str, reflections: list):  # type: ignore[no-untyped-def,type
 
 def eval_command(
     dataset: Annotated[Path, typer.Option("--dataset", "-d", help="JSONL: id, question, reference, answer, score, max_score")],
-    engine: str = typer.Option("offline", "--engine", "-e", help="offline | llm"),
+    engine: str = typer.Option("offline", "--engine", "-e", help="offline | llm | local"),
     limit: int | None = typer.Option(None, "--limit", "-l", min=1, help="只评前 N 行"),
     as_json: bool = typer.Option(False, "--json", help="只输出一个 JSON 对象"),
     predictions: Annotated[Path | None, typer.Option("--predictions", help="每行写出 {id, score, predicted}")] = None,
@@ -58,7 +58,7 @@ def eval_command(
     start = time.perf_counter()
     with Progress(transient=True, console=_stderr()) as progress:
         task = progress.add_task("评分中", total=len(rows))
-        if engine == "offline":
+        if engine in ("offline", "local"):
             progress.update(task, description="编码（本地 e5）")
             ev.prefetch_embeddings(rows)
             progress.update(task, description="评分中")
@@ -126,7 +126,7 @@ def simulate_command(
     persona: str | None = typer.Option(None, "--persona", "-p", help="strong | average | weak | evasive | injector（默认全部）"),
     n: int = typer.Option(5, "-n", min=1, max=30, help="每场的题目数"),
     sessions: int = typer.Option(1, "--sessions", "-s", min=1, max=20, help="每种候选人模拟几场"),
-    engine: str = typer.Option("offline", "--engine", "-e", help="offline | llm（llm：大模型扮演候选人并评分）"),
+    engine: str = typer.Option("offline", "--engine", "-e", help="offline | llm | local（llm：大模型扮演候选人并评分；local：本地模型核对事实）"),
     as_json: bool = typer.Option(False, "--json", help="只输出 {persona: {mean_score, followups, sessions}}"),
     show: bool = typer.Option(False, "--show", help="打印每场的问答记录"),
 ) -> None:

@@ -12,7 +12,7 @@ import typer
 
 from agent.errors import UsageError, check_count
 
-EngineOpt = Annotated[str, typer.Option("--engine", "-e", help="评分引擎: offline | llm")]
+EngineOpt = Annotated[str, typer.Option("--engine", "-e", help="评分引擎: offline（默认，离线）| llm | local（本地小模型核对事实）")]
 AnswersOpt = Annotated[Path | None, typer.Option("--answers", help="答案文件（每行一个，或 JSON 字符串数组）")]
 OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="transcript.json / .md 的输出目录")]
 

@@ -191,6 +191,10 @@ def show_turn(console: Console, turn: Turn) -> None:
         parts.append("[dim]参考答案：[/]" + escape(grade.model_answer))
     for notice in grade.notices:
         parts.append(Text(f"提示：{notice}", style="yellow"))
+    if grade.fact_check is not None:
+        fc = grade.fact_check
+        parts.append(Text(f"事实核对（{fc.engine}）：离线 {fc.offline_score:g} → {fc.score:g}，"
+                          f"{len(fc.changes)} 处有引用为证的错误", style="cyan"))
     if not turn.reflection.verified:
         parts.append("[yellow]注意：该评分多次复核仍未通过校验，已标记为未验证[/]")
     from rich.console import Group

@@ -17,7 +17,7 @@ def register(app: typer.Typer) -> None:
 def web(
     host: Annotated[str, typer.Option("--host", help="监听地址（默认只允许本机；其他地址需设置 MOCKINT_WEB_TOKEN）")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="端口")] = 8765,
-    engine: Annotated[str, typer.Option("--engine", "-e", help="新会话的默认评分引擎: offline | llm")] = "offline",
+    engine: Annotated[str, typer.Option("--engine", "-e", help="新会话的默认评分引擎: offline | llm | local")] = "offline",
     open_browser: Annotated[bool, typer.Option("--open", help="启动后用默认浏览器打开")] = False,
 ) -> None:
     """在浏览器里练习：面试、专项练习、复习、报告、历史、题库（与命令行共用所有会话）。"""

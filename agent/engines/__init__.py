@@ -5,7 +5,7 @@ from __future__ import annotations
 from agent.engines.base import Engine, FollowUpPlan, plan_follow_up
 from agent.errors import UsageError
 
-ENGINE_KINDS = ("offline", "llm")
+ENGINE_KINDS = ("offline", "llm", "local")
 
 
 def check_engine_kind(kind: str) -> str:
@@ -26,6 +26,10 @@ def make_engine(kind: str) -> Engine:
         from agent.engines.llm import LLMEngine
 
         return LLMEngine.from_settings()
+    if kind == "local":
+        from agent.grading.hybrid import HybridEngine
+
+        return HybridEngine.from_local()
     raise AssertionError(kind)  # unreachable: check_engine_kind knows every kind
 
 

@@ -94,6 +94,10 @@ def ensure_ready_for(engine_kind: str) -> None:
     arguments, before building the store or loading anything heavy (a missing key fails in a fraction of a second)."""
     if engine_kind == "llm":
         ensure_llm_ready()
+    elif engine_kind == "local":  # the model file and xllamacpp are checked and the server started (exit 4)
+        from agent.llm.local import ensure_local_ready
+
+        ensure_local_ready()
 
 
 def preflight(settings: LLMSettings) -> None:

@@ -43,7 +43,7 @@ class StartRequest(BaseModel):
     difficulty: int | None = Field(default=None, ge=1, le=3)
     n: int = Field(default=5, ge=1, le=50)
     topic: str | None = Field(default=None, max_length=200)
-    engine: Literal["offline", "llm"] | None = None
+    engine: Literal["offline", "llm", "local"] | None = None
 
 
 class AnswerRequest(BaseModel):

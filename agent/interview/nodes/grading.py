@@ -70,6 +70,7 @@ def to_grade(out: GradeOutput, engine_name: str, request: GradeRequest, notices:
         engine=label,
         no_reference=request.no_reference,
         notices=_coverage_only(label, request) + list(notices) + [n for n in own_notices if n not in notices],
+        fact_check=out.fact_check if isinstance(out, Grade) else None,
     )
 
 
