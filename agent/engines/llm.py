@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import BaseModel
 
 from agent.engines.base import Engine, FollowUpPlan
 from agent.engines.offline import OfflineEngine, complete_grade
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
     from agent.config import LLMSettings
 
 log = logging.getLogger(__name__)
+S = TypeVar("S", bound=BaseModel)
 FALLBACK_NOTICE = "大模型调用失败（{error}），本题已改用离线评分"
 SKIPPED_NOTICE = "大模型暂不可用（最近连续失败：{error}），本题直接使用离线评分"
 
@@ -71,16 +74,8 @@ class LLMEngine:
             critique=f"\n上一次评分未通过校验，请修正：\n{req.critique}\n" if req.critique else "",
             rubric_note=_rubric_note(req),
         )
-        structured = self.model.with_structured_output(GradeOutput, method="function_calling")
-
-        def call() -> GradeOutput:
-            out = structured.invoke(messages)
-            if not isinstance(out, GradeOutput):
-                raise ValueError("模型没有返回结构化评分")
-            return out
-
         try:
-            out = self.guard.call(call)
+            out = self._structured_call(GradeOutput, messages, "模型没有返回结构化评分")
         except LLMUnavailable as exc:  # retries exhausted / not retryable / breaker open
             template = SKIPPED_NOTICE if exc.skipped else FALLBACK_NOTICE
             return self._fallback_grade(req, template.format(error=exc.reason))
@@ -123,20 +118,24 @@ class LLMEngine:
         """3–5 reference points for a question the notes don't answer; [] when the call is given up."""
         messages = load_prompt("draft_points").messages(
             question=question.text, category=question.category, notes=escape_data(notes))
-        structured = self.model.with_structured_output(DraftedPoints, method="function_calling")
-
-        def call() -> DraftedPoints:
-            out = structured.invoke(messages)
-            if not isinstance(out, DraftedPoints):
-                raise ValueError("模型没有返回结构化要点")
-            return out
-
         try:
-            out = self.guard.call(call)
+            out = self._structured_call(DraftedPoints, messages, "模型没有返回结构化要点")
         except LLMUnavailable as exc:
             log.warning("LLM point drafting given up: %s", exc.reason)
             return []
         return [p.strip() for p in out.points if p.strip()][:5]
+
+    def _structured_call(self, schema: type[S], messages: Any, malformed: str) -> S:
+        """One function-calling call under the guard; output that is not ``schema`` counts as malformed (retried)."""
+        structured = self.model.with_structured_output(schema, method="function_calling")
+
+        def call() -> S:
+            out = structured.invoke(messages)
+            if not isinstance(out, schema):
+                raise ValueError(malformed)
+            return out
+
+        return self.guard.call(call)
 
     def _text_call(self, messages: Any, what: str) -> str:
         """A plain-text call under the guard; "" when given up (the caller uses the offline result)."""

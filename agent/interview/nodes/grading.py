@@ -18,7 +18,7 @@ from agent.interview.state import State
 from agent.schemas import Grade, GradeOutput, GradeRequest, Reflection
 
 UNVERIFIED_FALLBACK = "大模型评分 {n} 次未通过校验，本题改用离线评分"
-OFFLINE_COVERAGE_ONLY = "离线评分：只核对要点覆盖，未核对事实对错（需要核对事实请用 --engine llm）"
+OFFLINE_COVERAGE_ONLY = "离线评分：只核对要点覆盖，未核对事实对错（需要核对事实请用 --engine llm 或 --engine local）"
 
 
 def retrieve(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
