@@ -76,10 +76,11 @@ class ScriptedAnswers:
         if payload.get("kind") == "self_rating":  # only a rating line (/good …) is taken; else: not rated
             from agent.grading.self_rating import is_rating_command
 
-            if self.used < len(self.answers) and is_rating_command(self.answers[self.used]):
-                self.used += 1
-                return self.answers[self.used - 1]
-            return ""
+            if self.used >= len(self.answers) or not is_rating_command(self.answers[self.used]):
+                return ""
+            rating = self.answers[self.used]
+            self.used += 1
+            return rating
         if self.console:
             show_question(self.console, payload)
         if self.used >= len(self.answers):

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from agent.config import home, writable_dir
+from agent.errors import MockintError, UsageError
 from agent.schemas import Question, RefPoint
 from agent.textio import atomic_write_text
 
+log = logging.getLogger(__name__)
 GENERATED_PREFIX = "generated:"
 GENERATED_NOTICE = "参考要点由模型生成，不是来自你的笔记（核对后可用 mockint bank points {qid} --accept 写进笔记）"
 ACCEPTED_NOTE = "accepted-points.md"
@@ -59,10 +62,10 @@ def drafted_points(engine: Any, question: Question, notes: str) -> list[RefPoint
         data = read_cache()
         data[question.id] = entry
         try:
-            atomic_write_text(writable_dir(cache_path().parent, "数据目录") / cache_path().name,
-                              json.dumps(data, ensure_ascii=False, indent=1))
-        except Exception:  # noqa: BLE001 - a read-only home still grades with the drafted points, uncached
-            pass
+            writable_dir(home(), "数据目录")
+            atomic_write_text(cache_path(), json.dumps(data, ensure_ascii=False, indent=1))
+        except (MockintError, OSError):  # a read-only home still grades with the drafted points, uncached
+            log.warning("drafted points for %s not cached", question.id)
     return [RefPoint(point=p, chunk_id=f"{GENERATED_PREFIX}{question.id}#{i}") for i, p in enumerate(entry["points"])]
 
 
@@ -74,8 +77,6 @@ def accepted_note_text(question: Question, points: list[str]) -> str:
 
 def accept(question: Question) -> tuple[Path, list[str]]:
     """Append the cached points of ``question`` to the accepted-points note; returns (note path, points)."""
-    from agent.errors import UsageError
-
     entry = cached(question)
     if entry is None:
         raise UsageError(f"题目 {question.id} 没有模型生成的参考要点",

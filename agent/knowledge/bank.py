@@ -217,6 +217,12 @@ def find_question(questions: list[Question], qid: str) -> Question:
     raise UsageError(f"题库中没有 id 为 {key!r} 的题目", hint="用 mockint bank list 查看所有 id")
 
 
+def _by_category(counts: Counter[str], zeros: bool) -> dict[str, int]:
+    """Counts in taxonomy order (categories with no question kept when ``zeros``), unknown slugs last, sorted."""
+    known = {c.slug: counts.get(c.slug, 0) for c in CATEGORIES if zeros or counts.get(c.slug)}
+    return known | {k: v for k, v in sorted(counts.items()) if k not in _ORDER}
+
+
 def bank_stats(questions: list[Question]) -> dict:
     """``{questions, by_category, by_source, by_kind, with_reference, with_followups}``."""
     by_category = Counter(q.category for q in questions)
@@ -226,8 +232,7 @@ def bank_stats(questions: list[Question]) -> dict:
             by_source[file] += 1
     return {
         "questions": len(questions),
-        "by_category": {c.slug: by_category.get(c.slug, 0) for c in CATEGORIES}
-        | {k: v for k, v in sorted(by_category.items()) if k not in _ORDER},
+        "by_category": _by_category(by_category, zeros=True),
         "by_source": dict(sorted(by_source.items())),
         "by_kind": {k: sum(1 for q in questions if q.kind == k) for k in ("knowledge", "project")},
         "with_reference": sum(1 for q in questions if q.reference_points),
@@ -253,8 +258,7 @@ def bank_gaps(questions: list[Question]) -> dict:
         "knowledge": sum(1 for q in gaps if q.kind == "knowledge"),
         "project": sum(1 for q in gaps if q.kind == "project"),
         "by_note": dict(sorted(by_note.items())),
-        "by_category": {c.slug: by_category[c.slug] for c in CATEGORIES if by_category.get(c.slug)}
-        | {k: v for k, v in sorted(by_category.items()) if k not in _ORDER},
+        "by_category": _by_category(by_category, zeros=False),
         "questions": [{"id": q.id, "text": q.text, "category": q.category, "kind": q.kind,
                        "difficulty": q.difficulty, "sources": [s.model_dump(mode="json") for s in q.sources]}
                       for q in gaps],

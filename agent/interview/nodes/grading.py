@@ -12,7 +12,7 @@ from agent.grading.evidence import evidence_problems
 from agent.grading.rubric import RUBRIC_VERSION, check_grade
 from agent.interview.context import Context
 from agent.interview.nodes.common import current_question
-from agent.interview.nodes.references import NO_ANSWER_NOTICE, build_request
+from agent.interview.nodes.references import NO_ANSWER_NOTICE, build_request, is_reading_notice
 from agent.interview.nodes.self_rate import wants_self_rating
 from agent.interview.state import State
 from agent.schemas import Grade, GradeOutput, GradeRequest, Reflection
@@ -29,7 +29,7 @@ def retrieve(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     )
     if request.no_reference and request.kind == "knowledge" and (state["turn"] or {}).get("kind") == "main":
         # LLM / local engines draft points for a question the notes don't answer (cached; offline: none)
-        drafted = drafted_points(ctx.get_engine(), question, "\n".join(n for n in notices if n.startswith("可以先读")))
+        drafted = drafted_points(ctx.get_engine(), question, "\n".join(n for n in notices if is_reading_notice(n)))
         if drafted:
             request = request.model_copy(update={"reference_points": drafted, "no_reference": False})
             ids = sorted(set(ids) | {p.chunk_id for p in drafted})

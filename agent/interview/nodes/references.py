@@ -155,6 +155,11 @@ def own_card(hit: RetrievedChunk, question: Question) -> bool:
                for src in question.sources)
 
 
+def is_reading_notice(notice: str) -> bool:
+    """True for the 「可以先读笔记：…」 notice of :func:`reading_notice`."""
+    return notice.startswith(READING_NOTICE.split("{")[0])
+
+
 def reading_notice(hits: list[RetrievedChunk], limit: int = 2) -> str | None:
     """The closest note sections (file › section) as reading for a question the notes don't answer."""
     seen = list(dict.fromkeys(f"{h.source} › {h.section.split(' > ')[-1][:40]}" for h in hits if h.section))[:limit]

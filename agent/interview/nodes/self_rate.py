@@ -16,6 +16,7 @@ from langgraph.types import interrupt
 from agent.grading.self_rating import LABELS, SCORES, SELF_RATED_NOTICE, parse_rating
 from agent.interview.context import Context
 from agent.interview.nodes.common import current_question
+from agent.interview.nodes.references import is_reading_notice
 from agent.interview.state import State
 from agent.schemas import Grade
 
@@ -33,7 +34,7 @@ def self_rate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     payload = {
         "kind": "self_rating", "question": question.text, "question_id": question.id,
         "category": question.category, "difficulty": question.difficulty, "score": grade.score,
-        "reading": [n for n in grade.notices if n.startswith("可以先读笔记")],
+        "reading": [n for n in grade.notices if is_reading_notice(n)],
     }
     rating = parse_rating(str(interrupt(payload) or ""))
     if rating is None:  # not rated: the rubric-only grade stands
