@@ -136,8 +136,7 @@ def apply_checks(req: GradeRequest, offline: GradeOutput, todo: list[tuple[int, 
     adjusted = offline.model_copy(update={"points": points, "errors": errors})
     score = offline.score
     if changes:
-        lo, hi = score_bounds(adjusted)
-        score = round(min(offline.score, max(lo, min(hi, offline.score))), 1)
+        score = round(min(offline.score, score_bounds(adjusted)[1]), 1)  # lower only: the new statuses' upper bound
     adjusted = adjusted.model_copy(update={"score": score})
     fact = FactCheck(engine=f"local:{model}", offline_score=offline.score, score=score, changes=changes,
                      checked=len(todo), rejected_unquoted=rejected, usage=usage or {})
