@@ -11,7 +11,8 @@ from agent.config import transcripts_dir
 from agent.engines.offline import OfflineEngine
 from agent.interview.context import Context
 from agent.interview.sessions import run_session
-from agent.interview.transcript import to_markdown, transcript_schema
+from agent.interview.transcript import transcript_schema
+from agent.report.transcript_md import transcript_markdown
 from agent.schemas import Transcript
 
 
@@ -59,7 +60,7 @@ def test_unfinished_session_transcript_has_no_summary_and_resume_hint(tmp_path):
 
 def test_markdown_shows_evidence_and_verification(tmp_path):
     t = session(tmp_path, ["奖励模型 PPO", "/skip", "初始化为零 合并权重"]).transcript
-    md = to_markdown(t)
+    md = transcript_markdown(t)
     assert "| 奖励模型 | covered | 奖励模型 | `bank:rlhf-1#0` |" in md
     assert "（已跳过）" in md and "## 总结" in md and "已校验" in md
 

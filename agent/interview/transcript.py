@@ -1,4 +1,5 @@
-"""Transcripts: build the :class:`agent.schemas.Transcript` from graph state, the summary, JSON / Markdown files.
+"""Transcripts: build the :class:`agent.schemas.Transcript` from graph state, the summary, write the JSON / Markdown
+files (the Markdown is rendered by :mod:`agent.report.transcript_md`).
 
 ``transcript.json`` is ``Transcript.model_dump(mode="json")``; its JSON schema is :func:`transcript_schema`
 (``mockint interview --schema``). Stable keys: ``session_id``, ``engine``, ``turns``, ``summary``.
@@ -14,10 +15,10 @@ from typing import Any
 
 from agent.config import writable_dir
 from agent.errors import MockintError
-from agent.grading.self_rating import self_rated_mark
 from agent.interview.answer_store import load as load_answer
+from agent.report.transcript_md import transcript_markdown
 from agent.schemas import EngineInfo, QuestionSummary, StudyItem, Summary, Transcript, Turn
-from agent.textio import atomic_write_text, escape_markdown_html
+from agent.textio import atomic_write_text
 
 TOP_POINTS = 5
 STATUS_RANK = {"missing": 0, "partial": 1, "covered": 2}  # a point verdict's status, worst first
@@ -83,7 +84,7 @@ def write_transcript(transcript: Transcript, *dirs: Path) -> list[Path]:
     """Write ``transcript.json`` and ``transcript.md`` into every directory (created if needed), each atomically
     (temp file, fsync, rename); a folder that is a file or not writable is one clear line."""
     data = json.dumps(transcript.model_dump(mode="json"), ensure_ascii=False, indent=2)
-    markdown = to_markdown(transcript)
+    markdown = transcript_markdown(transcript)
     written = []
     for folder in dict.fromkeys(Path(d) for d in dirs):
         writable_dir(folder, "记录目录")
@@ -95,65 +96,3 @@ def write_transcript(transcript: Transcript, *dirs: Path) -> list[Path]:
                                hint="检查磁盘空间和目录权限；会话已保存，可用 mockint resume 继续") from None
         written += [folder / "transcript.json", folder / "transcript.md"]
     return written
-
-
-def _quote_block(text: str) -> str:
-    return "\n".join("> " + line for line in (text.strip() or "（空）").splitlines())
-
-
-def _turn_markdown(i: int, turn: Turn) -> list[str]:
-    label = "追问" if turn.kind == "followup" else f"Q{i}"
-    lines = [f"### {label} · {turn.category} · 难度 {turn.difficulty} · `{turn.question_id}`", "",
-             f"**问题**：{turn.question}", "", "**回答**：", "",
-             _quote_block("（已跳过）" if turn.skipped else turn.answer), ""]
-    g = turn.grade
-    if g is None:
-        return lines
-    verified = "已校验" if turn.reflection.verified else "**未通过校验**"
-    lines += [f"**得分**：{g.score:g} / 10{self_rated_mark(g.self_rating)}（{g.engine}，{g.rubric_version}，评分 {turn.reflection.attempts} 次，{verified}）", ""]
-    if g.points:
-        lines += ["| 要点 | 状态 | 引用 | 来源 |", "|---|---|---|---|"]
-        for v in g.points:
-            cells = [v.point, v.status, v.quote or "—", f"`{v.chunk_id}`"]
-            lines.append("| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |")
-        lines.append("")
-    for title, items in (("错误", g.errors), ("提示", g.notices), ("校验问题", turn.reflection.problems)):
-        if items:
-            lines += [f"**{title}**：" + "；".join(items), ""]
-    lines += [f"**反馈**：{g.feedback}", ""]
-    if g.model_answer:
-        lines += [f"**参考答案**：{g.model_answer}", ""]
-    return lines
-
-
-def to_markdown(t: Transcript) -> str:
-    """The transcript as Markdown; answer / note text cannot inject HTML (see ``escape_markdown_html``)."""
-    return escape_markdown_html(_markdown(t))
-
-
-def _markdown(t: Transcript) -> str:
-    lines = [f"# 模拟面试记录 {t.session_id}", "",
-             f"- 模式：{t.mode}", f"- 引擎：{t.engine.kind}" + (f"（{t.engine.model}）" if t.engine.model else ""),
-             f"- 开始：{t.started_at or '—'}", f"- 结束：{t.finished_at or '未完成'}", ""]
-    if t.engine.prompt_versions:
-        lines.insert(-1, "- 提示词版本：" + ", ".join(f"{k}={v}" for k, v in t.engine.prompt_versions.items()))
-    main_index = 0
-    for turn in t.turns:
-        main_index += turn.kind == "main"
-        lines += _turn_markdown(main_index, turn)
-    s = t.summary
-    if s is None:
-        return "\n".join(lines + ["_会话尚未结束，可用 `mockint resume " + t.session_id + "` 继续。_", ""])
-    lines += ["## 总结", "", f"**总分**：{s.overall:g} / 10", "", "| 题目 | 分类 | 得分 | 追问 |", "|---|---|---|---|"]
-    lines += [f"| {q.question} | {q.category} | {q.score:g} | {q.followups} |" for q in s.questions]
-    lines += ["", "**分类平均**：" + "，".join(f"{c} {v:g}" for c, v in s.by_category.items()), ""]
-    if s.strongest:
-        lines += ["**掌握较好**：" + "；".join(s.strongest), ""]
-    if s.weakest:
-        lines += ["**薄弱点**：" + "；".join(s.weakest), ""]
-    if s.study_next:
-        lines += ["**接下来复习**：", ""]
-        lines += [f"- {item.point} —— {item.file} § {item.section}" if item.file else f"- {item.point}"
-                  for item in s.study_next]
-        lines.append("")
-    return "\n".join(lines)

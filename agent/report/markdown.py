@@ -13,8 +13,8 @@ from agent.report.data import (
     sources_label,
     summarize,
 )
+from agent.report.markdown_blocks import document, quote_block, table_head, table_row
 from agent.schemas import Transcript, Turn
-from agent.textio import escape_markdown_html
 
 _ICON = {"covered": "✅", "partial": "🟡", "missing": "❌"}
 
@@ -23,16 +23,11 @@ def _fmt(score: float | None) -> str:
     return "—" if score is None else f"{score:g}/10"
 
 
-def _quote_block(text: str) -> list[str]:
-    lines = text.strip().splitlines() or ["（空）"]
-    return [f"> {line}" if line.strip() else ">" for line in lines]
-
-
 def _turn(turn: Turn, title: str) -> list[str]:
     out = [f"#### {title}：{turn.question}", ""]
     if turn.skipped:
         return [*out, "_（跳过）_", ""]
-    out += ["**回答：**", "", *_quote_block(turn.answer), ""]
+    out += ["**回答：**", "", *quote_block(turn.answer), ""]
     grade = turn.grade
     if grade is None:
         return [*out, "_（未评分）_", ""]
@@ -40,12 +35,12 @@ def _turn(turn: Turn, title: str) -> list[str]:
     out.append(f"**得分：{grade.score:g}/10**{self_rated_mark(grade.self_rating)} · 引擎 {grade.engine or '—'} · 复核 {verified}（{turn.reflection.attempts} 次）")
     out.append("")
     if grade.points:
-        out += ["| 要点 | 状态 | 回答中的证据 | 来源 |", "|---|---|---|---|"]
+        out += table_head("要点", "状态", "回答中的证据", "来源")
         for p in grade.points:
             quote = f"「{p.quote}」" if p.quote else "—"
             where = point_source(p.chunk_id, turn.sources) or f"`{p.chunk_id}`"
             cells = [p.point, f"{_ICON[p.status]} {STATUS_LABEL[p.status]}", quote, where]
-            out.append("| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |")
+            out.append(table_row(cells))
         out.append("")
     if grade.no_reference:
         out += ["_未检索到相关参考资料，仅按评分标准评分。_", ""]
@@ -54,7 +49,7 @@ def _turn(turn: Turn, title: str) -> list[str]:
     if grade.feedback:
         out += [f"**反馈：** {grade.feedback}", ""]
     if grade.model_answer:
-        out += ["**参考答案：**", "", *_quote_block(grade.model_answer), ""]
+        out += ["**参考答案：**", "", *quote_block(grade.model_answer), ""]
     if grade.notices:
         out += [f"_提示：{'；'.join(grade.notices)}_", ""]
     return out
@@ -86,8 +81,7 @@ def render_markdown(transcript: Transcript) -> str:
         "",
         "## 分类得分",
         "",
-        "| 分类 | 平均分 |",
-        "|---|---|",
+        *table_head("分类", "平均分"),
         *[f"| {display_name(cat)} | {avg:g} |" for cat, avg in sorted(summary.by_category.items(), key=lambda kv: kv[1])],
         "",
     ]
@@ -100,4 +94,4 @@ def render_markdown(transcript: Transcript) -> str:
     out += ["## 逐题详情", ""]
     for i, group in enumerate(group_turns(transcript), 1):
         out += _group(i, group)
-    return escape_markdown_html("\n".join(out).rstrip() + "\n")  # answer / note text is shown, never run
+    return document(["\n".join(out).rstrip(), ""])
