@@ -1,4 +1,5 @@
 """Retrieval benchmark: hit@1/3/5, MRR, warm latency p50/p95 and relevance-gate accuracy on the full corpus.
+Percentiles (latency, best scores) are linear-interpolated (:func:`agent.evals.bench.measure.percentile`).
 
 Usage: ``python evals/retrieval_bench.py [--home DIR] [--out evals/results/retrieval.json]``
 
@@ -14,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -52,12 +52,8 @@ def _metrics(ranks: list[int | None]) -> dict[str, float]:
     }
 
 
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
-
-
 def run(out: Path | None) -> dict:
+    from agent.evals.bench.measure import percentile  # the one percentile of every bench / eval (linear)
     from agent.knowledge import retrieval
     from agent.knowledge.ingest import ensure_store
 
@@ -97,17 +93,17 @@ def run(out: Path | None) -> dict:
         "chunks": store.chunks.count(),
         **{k: round(v, 4) for k, v in _metrics(gated).items()},
         "ungated": {k: round(v, 4) for k, v in _metrics(ungated).items()},
-        "latency_ms": {"p50": round(statistics.median(latencies), 2), "p95": round(_pct(latencies, 0.95), 2),
+        "latency_ms": {"p50": round(percentile(latencies, 0.5), 2), "p95": round(percentile(latencies, 0.95), 2),
                        "max": round(max(latencies), 2)},
         "gate": {
             "threshold": retrieval.THRESHOLD,
             "offtopic_rejected": off_rejected / max(1, len(off)),
             "domain_accepted": domain_accepted / max(1, len(domain)),
             "accuracy": (off_rejected + domain_accepted) / max(1, len(off) + len(domain)),
-            "domain_best_score": {"min": round(min(domain_best), 3), "p10": round(_pct(domain_best, 0.10), 3),
-                                  "median": round(statistics.median(domain_best), 3)},
-            "offtopic_best_score": {"max": round(max(off_best), 3), "p90": round(_pct(off_best, 0.90), 3),
-                                    "median": round(statistics.median(off_best), 3)},
+            "domain_best_score": {"min": round(min(domain_best), 3), "p10": round(percentile(domain_best, 0.10), 3),
+                                  "median": round(percentile(domain_best, 0.5), 3)},
+            "offtopic_best_score": {"max": round(max(off_best), 3), "p90": round(percentile(off_best, 0.90), 3),
+                                    "median": round(percentile(off_best, 0.5), 3)},
         },
         "misses": misses,
         "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0],

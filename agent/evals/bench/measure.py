@@ -36,7 +36,8 @@ def estimate_tokens(text: str) -> int:
 
 
 def percentile(values: list[float], q: float) -> float:
-    """Linear-interpolated percentile (``q`` in 0..1) of a non-empty list."""
+    """Linear-interpolated percentile (``q`` in 0..1) of a non-empty list — the one percentile (and median, q=0.5)
+    of every benchmark and eval (``mockint bench``, ``evals/retrieval_bench.py``)."""
     ordered = sorted(values)
     pos = q * (len(ordered) - 1)
     lo, hi = math.floor(pos), math.ceil(pos)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import resource
-import statistics
 import subprocess
 import sys
 import time
@@ -184,6 +183,6 @@ def bench_cold_start(runs: int) -> dict[str, Any]:
         if done.returncode != 0:
             tail = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["?"]
             raise MockintError(f"冷启动测试失败：mockint --help 退出码 {done.returncode}（{tail[0][:200]}）")
-    return {"median_s": round(statistics.median(times), 3), "min_s": round(min(times), 3), "runs": len(times),
-            "cpu_median_s": round(statistics.median(cpu), 3),
+    return {"median_s": round(percentile(times, 0.5), 3), "min_s": round(min(times), 3), "runs": len(times),
+            "cpu_median_s": round(percentile(cpu, 0.5), 3),
             "command": " ".join(command[-2:])}
