@@ -57,16 +57,20 @@ def _looks_like_text(text: str) -> bool:
     return bad / len(text) < 0.01
 
 
-def read_note_text(path: Path) -> str:
-    """Read one note file as text (see :func:`decode_note`); files over 20 MB are refused."""
+def read_note_bytes(path: Path) -> bytes:
+    """One note file's bytes; files over 20 MB are refused, an unreadable file is one clear line."""
     try:
         size = path.stat().st_size
         if size > MAX_NOTE_BYTES:
             raise MockintError(f"{path} 太大（{size / 1e6:.1f} MB > 20 MB），请拆分成多个笔记文件")
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise MockintError(f"无法读取 {path}: {exc.strerror}") from None
-    return decode_note(data, str(path))
+
+
+def read_note_text(path: Path) -> str:
+    """Read one note file as text (see :func:`decode_note`); files over 20 MB are refused."""
+    return decode_note(read_note_bytes(path), str(path))
 
 
 def atomic_write_text(path: Path, text: str) -> None:

@@ -150,17 +150,16 @@ def fake_bank(monkeypatch: pytest.MonkeyPatch) -> None:
     import types
 
     from agent.schemas import Question, Source
-    from agent.textio import iter_note_files, read_note_text
 
-    def build_bank(paths: list[Path]) -> types.SimpleNamespace:
+    def build_bank_from_notes(notes: list[tuple[str, str]]) -> types.SimpleNamespace:
         questions = []
-        for path in iter_note_files(paths):
-            for no, line in enumerate(read_note_text(path).split("\n"), start=1):
+        for name, note in notes:
+            for no, line in enumerate(note.split("\n"), start=1):
                 if line.startswith("## ") and line.rstrip().endswith(("？", "?")):
                     text = line[3:].strip()
                     questions.append(Question(
                         id=hashlib.sha1(text.encode()).hexdigest()[:8], text=text, category="llm", section=text,
-                        difficulty=2, sources=[Source(file=path.name, section=text, lines=(no, no))],
+                        difficulty=2, sources=[Source(file=Path(name).name, section=text, lines=(no, no))],
                     ))
         return types.SimpleNamespace(questions=questions, warnings=[])
 
@@ -168,6 +167,6 @@ def fake_bank(monkeypatch: pytest.MonkeyPatch) -> None:
         path.write_text("".join(json.dumps(q.model_dump(), ensure_ascii=False) + "\n" for q in questions), "utf-8")
 
     module = types.ModuleType("agent.knowledge.bank")
-    module.build_bank = build_bank  # type: ignore[attr-defined]
+    module.build_bank_from_notes = build_bank_from_notes  # type: ignore[attr-defined]
     module.write_bank = write_bank  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "agent.knowledge.bank", module)

@@ -135,3 +135,32 @@ def test_cli_ingest_json_and_errors(small_corpus: Path, fake_bank, tmp_path: Pat
     assert human.exit_code == 0 and "未变 3" in human.stdout
     missing = runner.invoke(app, ["ingest", str(tmp_path / "missing")])
     assert isinstance(missing.exception, UsageError) and missing.exception.exit_code == 2
+
+
+def test_each_note_is_walked_read_and_decoded_once(small_corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real bank builder gets the texts ingest decoded: no second walk, read or decode of a note."""
+    from collections import Counter
+
+    from agent import textio
+    from agent.knowledge import bank
+
+    calls: Counter[str] = Counter()
+
+    def counted(name: str, fn):  # type: ignore[no-untyped-def]
+        def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
+            calls[name] += 1
+            return fn(*args, **kwargs)
+        return wrapper
+
+    walk = counted("walk", textio.iter_note_files)
+    monkeypatch.setattr(ingest_mod, "iter_note_files", walk)
+    monkeypatch.setattr(bank, "iter_note_files", walk)
+    decode = counted("decode", textio.decode_note)
+    monkeypatch.setattr(textio, "decode_note", decode)
+    monkeypatch.setattr(ingest_mod, "decode_note", decode)
+    real_read = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda self: (calls.update(["read"]) if self.suffix == ".md" else None)
+                        or real_read(self))
+    report = ingest([small_corpus], only=True)
+    assert sorted(report.added) == ["kv.md", "lora.md", "rag.md"] and report.questions > 0
+    assert calls == {"walk": 1, "read": 3, "decode": 3}

@@ -59,15 +59,16 @@ def interview(
     from agent.llm.client import ensure_ready_for
 
     ensure_ready_for(engine)  # missing config, rejected key or unreachable server: one line, exit 4
-    from agent.knowledge.bank import load_bank_or_fail
+    from agent.knowledge.bank import bank_file, load_bank_or_fail
     from agent.knowledge.taxonomy import resolve_categories
 
+    loaded = bank_file()
     bank = load_bank_or_fail()  # loaded once: the categories are checked against it and the session uses it
     categories = resolve_categories(category or [], (q.category for q in bank))
     from agent.cli.terminal import ensure_store_quietly, run_in_terminal
 
     opened = ensure_store_quietly()
-    if opened.built:  # the first use builds the store (and the bank from the notes): read that bank
+    if opened.built and bank_file() != loaded:  # the first use built a bank of its own from the notes: that one
         bank = load_bank_or_fail()
     from agent.interview.context import Context
 

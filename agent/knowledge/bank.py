@@ -26,12 +26,12 @@ from pathlib import Path
 from agent import config
 from agent.errors import MockintError, UsageError
 from agent.knowledge.dedupe import cluster, normalize, tokens
-from agent.knowledge.notes import RawQuestion, parse_file
+from agent.knowledge.notes import RawQuestion, parse_text
 from agent.knowledge.notes.points import MAX_POINTS, select_points
 from agent.knowledge.notes.shapes import SHAPES
 from agent.knowledge.taxonomy import CATEGORIES, classify, detect_kind
 from agent.schemas import Question, Source
-from agent.textio import iter_note_files
+from agent.textio import iter_note_files, read_note_text
 
 _DEEP = re.compile(r"推导|手推|公式|数学|证明|源码|手写|底层|损失函数|复杂度|信用分配|如何设计")
 _DEFINITIONAL = re.compile(r"什么是|是什么|有哪些|介绍|是干嘛|什么意思")
@@ -141,9 +141,15 @@ def _merge(members: list[RawQuestion]) -> Question:
 
 def build_bank(paths: list[Path]) -> BankBuild:
     """Parse every note under ``paths`` and merge them into one deduplicated, classified bank."""
+    return build_bank_from_notes([(name, read_note_text(path)) for path, name in _named_files(paths)])
+
+
+def build_bank_from_notes(notes: list[tuple[str, str]]) -> BankBuild:
+    """The bank of already decoded notes, ``(name recorded as provenance, text)`` each (ingest passes the texts
+    it read); the result does not depend on their order."""
     build = BankBuild(questions=[])
-    for path, name in _named_files(paths):
-        note = parse_file(path, name)
+    for name, text in sorted(notes, key=lambda note: note[0]):
+        note = parse_text(text, name)
         build.raw_counts[name] = len(note.questions)
         build.formats[name] = note.fmt
         if not note.questions:
@@ -171,12 +177,17 @@ def write_bank(questions: list[Question], path: Path) -> None:
     tmp.replace(path)
 
 
+def bank_file() -> Path:
+    """The file :func:`load_bank` reads by default: the bank of the current store (your ingested notes) if it
+    exists, else the shipped one."""
+    path = home_bank_path()
+    return path if path.exists() else config.bank_path()
+
+
 def load_bank(path: Path | None = None) -> list[Question]:
-    """The bank: ``path``; else the bank of the current store (your ingested notes) if any; else the shipped one."""
+    """The bank: ``path``; else :func:`bank_file` (the current store's bank, or the shipped one)."""
     if path is None:
-        path = home_bank_path()
-        if not path.exists():
-            path = config.bank_path()
+        path = bank_file()
     if not path.exists():
         raise MockintError(f"题库文件不存在: {path}", hint="先运行 mockint ingest 从笔记生成题库")
     questions: list[Question] = []

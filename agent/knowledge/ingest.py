@@ -29,7 +29,7 @@ from agent.knowledge.ingest_plan import Plan, describe, plan_sources, registered
 from agent.knowledge.notes.shapes import SHAPES
 from agent.knowledge.store_state import BUILTIN, SourceRecord, StoreState, read_state, store_lock, write_state
 from agent.schemas import Chunk, Question
-from agent.textio import iter_note_files, read_note_text
+from agent.textio import decode_note, iter_note_files, read_note_bytes
 
 Notify = Callable[[str], None]
 
@@ -59,21 +59,21 @@ class _NoteFile:
     source: str  # path relative to the folder given (or the file name)
     path: Path
     digest: str
+    text: str  # decoded once here; chunking and the bank builder use this text
 
 
 def collect_files(paths: list[Path]) -> list[_NoteFile]:
-    """Expand the given files/folders into note files with their corpus-relative names and content hashes."""
+    """Expand the given files/folders into note files with their corpus-relative names, content hashes and
+    decoded texts: each file is found once, read once and decoded once."""
     found: dict[str, _NoteFile] = {}
     for root in paths:
         for file in iter_note_files([root]):
             source = file.relative_to(root).as_posix() if root.is_dir() else file.name
             if source in found and found[source].path.resolve() != file.resolve():
                 raise UsageError(f"两个笔记文件同名: {found[source].path} 和 {file}，请重命名其中一个")
-            try:
-                digest = hashlib.sha256(file.read_bytes()).hexdigest()
-            except OSError as exc:
-                raise MockintError(f"无法读取 {file}: {exc.strerror}") from None
-            found[source] = _NoteFile(source, file, f"{CHUNKER_VERSION}:{digest}")
+            data = read_note_bytes(file)
+            digest = hashlib.sha256(data).hexdigest()
+            found[source] = _NoteFile(source, file, f"{CHUNKER_VERSION}:{digest}", decode_note(data, str(file)))
     return list(found.values())
 
 
@@ -188,7 +188,7 @@ def _ingest_locked(paths: list[Path], rebuild: bool, show_progress: bool, only: 
     plan = plan_sources(state, paths, only, remove)
     build = _Build(plan, state, rebuild, report)
     build.collect()
-    texts = {f.source: read_note_text(f.path) for files in build.files.values() for f in files}  # decode first
+    texts = {f.source: f.text for files in build.files.values() for f in files}
     old_digests = {n: d for r in registered(state) for n, d in r.files.items()} if state is not None else {}
     new_digests = build.digests()
     for name, digest in sorted(new_digests.items()):
@@ -279,8 +279,7 @@ def _bank(build: _Build, state: StoreState | None) -> tuple[list[Question], bool
 
     if not build.kept and _unchanged_builtin_only(build.plan, build.files):
         return bank_mod.load_bank(config.bank_path()), False
-    roots = [p.record.root() for p in build.plan.sources if build.files[p.record.name]]
-    built = bank_mod.build_bank(roots)
+    built = bank_mod.build_bank_from_notes(_bank_notes(build))  # the texts collect() decoded, not read again
     build.report.warnings.extend(built.warnings)
     questions = list(built.questions)
     named = {s.file for q in questions for s in q.sources}
@@ -293,6 +292,18 @@ def _bank(build: _Build, state: StoreState | None) -> tuple[list[Question], bool
         previous = bank_mod.load_bank(_bank_path(state))
         questions += [q for q in previous if q.id not in ids and any(s.file in kept_names for s in q.sources)]
     return questions, True
+
+
+def _bank_notes(build: _Build) -> list[tuple[str, str]]:
+    """(name, text) of every note file of this run for the bank builder, each file once (by its real path)."""
+    seen: set[Path] = set()
+    notes = []
+    for planned in build.plan.sources:
+        for f in build.files[planned.record.name]:
+            if f.path.resolve() not in seen:
+                seen.add(f.path.resolve())
+                notes.append((f.source, f.text))
+    return notes
 
 
 def _bank_path(state: StoreState | None) -> Path:
@@ -338,6 +349,7 @@ def ensure_store(notify: Notify | None = None, show_progress: bool = True) -> An
         notify(f"首次使用：正在从 {config.default_sources_dir()} 建立知识库（只需一次）…")
     with store_lock(wait=True):  # another process may be building it right now: wait, then use theirs
         opened = store_mod.open_store(create=False)
-        if opened is None or opened.chunks.count() == 0:
-            _ingest_locked([], False, show_progress, False, None, notify)
-    return store_mod.open_store(create=True)
+        if opened is not None and opened.chunks.count() > 0:
+            return opened
+        _ingest_locked([], False, show_progress, False, None, notify)
+    return store_mod.open_store(create=True)  # the generation just committed (the checks above found none)
