@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Protocol
 
-from agent.schemas import EngineInfo, GradeOutput, GradeRequest, Question, RefPoint
+from agent.schemas import EngineInfo, Grade, GradeOutput, GradeRequest, Question, RefPoint
 
 FOLLOWUP_POINT_CHARS = 60
 
@@ -27,6 +27,14 @@ class Engine(Protocol):
     def critique(self, req: GradeRequest, grade: GradeOutput, problems: list[str]) -> str: ...
 
     def follow_up(self, question: Question, plan: FollowUpPlan) -> str: ...
+
+
+def offline_fallback(out: GradeOutput, notice: str) -> Grade:
+    """The offline grade ``out`` standing in for a model's that was given up or failed its checks: labelled
+    ``offline-fallback``, ``notice`` (why) after the grade's own notices. The one fallback grade (the LLM engine's
+    given-up call, reflection's rejected model grade)."""
+    notices = (out.notices if isinstance(out, Grade) else []) + [notice]
+    return Grade(**out.model_dump(include=set(GradeOutput.model_fields)), engine="offline-fallback", notices=notices)
 
 
 @dataclass(frozen=True)

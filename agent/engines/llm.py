@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel
 
-from agent.engines.base import Engine, FollowUpPlan
+from agent.engines.base import Engine, FollowUpPlan, offline_fallback
 from agent.engines.offline import OfflineEngine, complete_grade
 from agent.llm.faults import CallGuard, LLMUnavailable, RetryPolicy
 from agent.llm.prompts import escape_data, load_prompt, prompt_versions
-from agent.schemas import DraftedPoints, EngineInfo, Grade, GradeOutput, GradeRequest, Question
+from agent.schemas import DraftedPoints, EngineInfo, GradeOutput, GradeRequest, Question
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -78,15 +78,10 @@ class LLMEngine:
             out = self._structured_call(GradeOutput, messages, "模型没有返回结构化评分")
         except LLMUnavailable as exc:  # retries exhausted / not retryable / breaker open
             template = SKIPPED_NOTICE if exc.skipped else FALLBACK_NOTICE
-            return self._fallback_grade(req, template.format(error=exc.reason))
+            notice = template.format(error=exc.reason)
+            log.warning("LLM grade given up: %s", notice)
+            return offline_fallback(self.fallback.grade(req), notice)
         return complete_grade(req, out)
-
-    def _fallback_grade(self, req: GradeRequest, notice: str) -> Grade:
-        log.warning("LLM grade given up: %s", notice)
-        out = self.fallback.grade(req)
-        notices = (out.notices if isinstance(out, Grade) else []) + [notice]
-        return Grade(**out.model_dump(include=set(GradeOutput.model_fields)), engine="offline-fallback",
-                     notices=notices)
 
     # ------------------------------------------------------------------ critic
     def critique(self, req: GradeRequest, grade: GradeOutput, problems: list[str]) -> str:
@@ -125,14 +120,25 @@ class LLMEngine:
             return []
         return [p.strip() for p in out.points if p.strip()][:5]
 
-    def _structured_call(self, schema: type[S], messages: Any, malformed: str) -> S:
-        """One function-calling call under the guard; output that is not ``schema`` counts as malformed (retried)."""
-        structured = self.model.with_structured_output(schema, method="function_calling")
+    def _structured_call(self, schema: type[S], messages: Any, malformed: str, *, method: str = "function_calling",
+                         usage: dict[str, int] | None = None) -> S:
+        """One structured call under the guard (function calling, or ``method="json_schema"``); output that is not
+        ``schema`` counts as malformed (retried). With ``usage`` the raw reply is asked for too and its token
+        counts are put there (``prompt_tokens`` / ``completion_tokens``)."""
+        options: dict[str, Any] = {"method": method}
+        if usage is not None:
+            options["include_raw"] = True
+        structured = self.model.with_structured_output(schema, **options)
 
         def call() -> S:
-            out = structured.invoke(messages)
+            raw = structured.invoke(messages)
+            out = raw.get("parsed") if usage is not None and isinstance(raw, dict) else raw
             if not isinstance(out, schema):
                 raise ValueError(malformed)
+            meta = getattr(raw.get("raw"), "usage_metadata", None) if usage is not None and isinstance(raw, dict) else None
+            if meta and usage is not None:
+                usage.update(prompt_tokens=int(meta.get("input_tokens", 0)),
+                             completion_tokens=int(meta.get("output_tokens", 0)))
             return out
 
         return self.guard.call(call)

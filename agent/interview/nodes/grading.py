@@ -7,6 +7,7 @@ from typing import Any, Literal
 from langgraph.runtime import Runtime
 from langgraph.types import Command
 
+from agent.engines.base import offline_fallback
 from agent.grading.drafted import GENERATED_NOTICE, drafted_points
 from agent.grading.evidence import evidence_problems
 from agent.grading.rubric import RUBRIC_VERSION, check_grade
@@ -105,7 +106,8 @@ def reflect(state: State, runtime: Runtime[Context]) -> Command[Literal["grade",
     fallback = getattr(ctx.get_engine(), "fallback", None)
     if problems and current.engine == "llm" and fallback is not None:  # never keep a model grade that failed
         notice = UNVERIFIED_FALLBACK.format(n=attempts)
-        safe = to_grade(fallback.grade(request), "offline-fallback", request, [*state.get("notices", []), notice])
+        safe = to_grade(offline_fallback(fallback.grade(request), notice), "offline-fallback", request,
+                        state.get("notices", []))
         update["grade"] = safe.model_dump(mode="json")
         current = safe
     return Command(goto="self_rate" if wants_self_rating(state, ctx, current) else "follow_up", update=update)
