@@ -25,6 +25,7 @@ from agent.knowledge.taxonomy import display_name
 
 if TYPE_CHECKING:
     from agent.interview.context import Context
+    from agent.knowledge.store import Store
     from agent.schemas import Retriever, Transcript, Turn
 
 QUIT_WORDS = {"/quit", "/exit", "/退出"}
@@ -233,7 +234,7 @@ def show_report(console: Console, transcript: Transcript) -> None:
 class OpenedStore:
     """The knowledge store a command opened (once), and whether it was built just now."""
 
-    store: Any = None  # None: not opened (test doubles)
+    store: Store | None = None  # None: not opened (test doubles)
     built: bool = False  # built now: the bank may be the one just built from the notes
 
     def retriever(self) -> Retriever | None:

@@ -15,7 +15,7 @@ Counters in state (``asked_ids``, ``followups_asked``, ``grade_attempts``), limi
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from langgraph.graph import END, START, StateGraph
 
@@ -23,8 +23,14 @@ from agent.interview.context import Context
 from agent.interview.nodes import ask, follow_up, grade, reflect, report, retrieve, select, self_rate
 from agent.interview.state import State
 
+if TYPE_CHECKING:
+    from langgraph.checkpoint.base import BaseCheckpointSaver
+    from langgraph.graph.state import CompiledStateGraph
 
-def build_graph(checkpointer: Any = None) -> Any:
+    InterviewGraph = CompiledStateGraph[State, Context, State, State]
+
+
+def build_graph(checkpointer: BaseCheckpointSaver | None = None) -> InterviewGraph:
     builder = StateGraph(State, context_schema=Context)
     builder.add_node("select", select)
     builder.add_node("ask", ask)

@@ -26,11 +26,21 @@ from agent.interview.context import Context
 from agent.schemas import Transcript, Turn
 
 if TYPE_CHECKING:
+    from langchain_core.runnables import RunnableConfig
     from langgraph.checkpoint.base import BaseCheckpointSaver
+    from langgraph.types import Command, StateSnapshot
+
+    from agent.engines.base import Engine
+    from agent.interview.graph import InterviewGraph
+    from agent.interview.state import State
 
 AnswerProvider = Callable[[dict[str, Any]], "str | None"]
 POSTGRES_ENV = "MOCKINT_POSTGRES_URL"
-_STOP = object()  # the answer provider stopped (quit / answers ran out) or the session is finished
+class _Stop:
+    """The answer provider stopped (quit / answers ran out) or the session is finished."""
+
+
+_STOP = _Stop()
 
 SESSION_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")  # a session id given by the user (CLI, web)
 
@@ -163,7 +173,7 @@ class Observer:
     on_finish: Callable[[Transcript], None] | None = None
 
 
-def _config(session_id: str, ctx: Context) -> dict[str, Any]:
+def _config(session_id: str, ctx: Context) -> RunnableConfig:
     from agent.interview.graph import recursion_limit
 
     return {"configurable": {"thread_id": session_id}, "recursion_limit": recursion_limit(ctx)}
@@ -205,7 +215,7 @@ def run_session(
         ctx = replace(ctx, engine=engine)
         config = _config(session_id, ctx)
         seen = len(snapshot.values.get("turns", [])) if snapshot.values else 0
-        pending: Any
+        pending: State | Command[Any] | None | _Stop  # start state, an answer, None (continue from the checkpoint)
         if not snapshot.values:
             pending = {"session_id": session_id, "settings": ctx.settings(), "started_at": now_iso(),
                        "seed": seed if seed is not None else secrets.randbits(31), "turns": [], "results": []}
@@ -213,7 +223,7 @@ def run_session(
             pending = _next_input(answers, snapshot.interrupts[0].value, session_id, ctx.max_answer_chars)
         else:  # killed mid-step: continue from the last checkpoint; finished: nothing to do
             pending = None if not reached_end(snapshot) else _STOP
-        while pending is not _STOP:
+        while not isinstance(pending, _Stop):
             values = _invoke(graph, pending, config, ctx, session_id)
             turns = values.get("turns", [])
             for raw in turns[seen:]:
@@ -234,7 +244,8 @@ def run_session(
         return SessionResult(session_id=session_id, status=status, transcript=transcript, paths=paths)
 
 
-def _invoke(graph: Any, pending: Any, config: dict[str, Any], ctx: Context, session_id: str) -> dict[str, Any]:
+def _invoke(graph: InterviewGraph, pending: State | Command[Any] | None, config: RunnableConfig, ctx: Context, session_id: str
+            ) -> dict[str, Any]:
     from langgraph.errors import GraphRecursionError
 
     try:
@@ -251,14 +262,14 @@ def _invoke(graph: Any, pending: Any, config: dict[str, Any], ctx: Context, sess
         ) from None
 
 
-def reached_end(snapshot: Any) -> bool:
+def reached_end(snapshot: StateSnapshot) -> bool:
     """The graph ran to END. ``next`` alone is not enough: a process killed after a step's task writes were saved
     but before that step's checkpoint leaves a snapshot whose ``next`` is empty (the task is done) while the
     step is unfinished (``tasks`` still lists it) — that session must continue, not be reported finished."""
     return not snapshot.next and not snapshot.tasks
 
 
-def _next_input(answers: AnswerProvider, payload: dict[str, Any], session_id: str, limit: int) -> Any:
+def _next_input(answers: AnswerProvider, payload: dict[str, Any], session_id: str, limit: int) -> Command[Any] | _Stop:
     from langgraph.types import Command
 
     from agent.interview.answer_store import resume_value
@@ -276,7 +287,7 @@ def _maybe_checkpointer(checkpointer: BaseCheckpointSaver | None) -> Iterator[Ba
             yield saver
 
 
-def _transcript(values: Any, engine: Any) -> Transcript:
+def _transcript(values: dict[str, Any], engine: Engine) -> Transcript:
     from agent.interview.transcript import build_transcript
 
     return build_transcript(dict(values), engine.info())

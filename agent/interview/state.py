@@ -10,9 +10,76 @@ from __future__ import annotations
 import operator
 from typing import Annotated, Any, Literal, TypedDict
 
+from agent.schemas import QuestionKind, Status
+
 
 def merge_dicts(old: dict[str, str], new: dict[str, str]) -> dict[str, str]:
     return {**(old or {}), **(new or {})}
+
+
+# pydantic models are stored as their JSON dumps (``model_dump(mode="json")``); these TypedDicts are those dumps
+# (tests/test_state_types.py keeps their keys equal to the models' fields)
+class RefPointState(TypedDict):
+    """An :class:`agent.schemas.RefPoint`."""
+
+    point: str
+    chunk_id: str
+
+
+class GradeRequestState(TypedDict):
+    """An :class:`agent.schemas.GradeRequest`: what the turn in progress is graded against."""
+
+    question: str
+    kind: QuestionKind
+    reference_points: list[RefPointState]
+    answer: str
+    no_reference: bool
+    critique: str | None
+
+
+class PointVerdictState(TypedDict):
+    """An :class:`agent.schemas.PointVerdict`."""
+
+    point: str
+    chunk_id: str
+    quote: str
+    status: Status
+
+
+class FactCheckState(TypedDict):
+    """An :class:`agent.schemas.FactCheck` (``--engine local``)."""
+
+    engine: str
+    offline_score: float
+    score: float
+    checked: int
+    changes: list[dict[str, str]]
+    rejected_unquoted: int
+    usage: dict[str, int]
+
+
+class GradeState(TypedDict):
+    """An :class:`agent.schemas.Grade`: the latest grade of the turn in progress."""
+
+    points: list[PointVerdictState]
+    errors: list[str]
+    feedback: str
+    model_answer: str
+    score: float
+    rubric_version: str
+    engine: str
+    no_reference: bool
+    notices: list[str]
+    self_rating: Literal["again", "hard", "good", "easy"] | None
+    fact_check: FactCheckState | None
+
+
+class ReflectionState(TypedDict):
+    """An :class:`agent.schemas.Reflection`: how the accepted grade was checked."""
+
+    attempts: int
+    verified: bool
+    problems: list[str]
 
 
 class TurnState(TypedDict, total=False):
@@ -20,7 +87,7 @@ class TurnState(TypedDict, total=False):
 
     kind: Literal["main", "followup"]
     question: str  # the text asked (the main question, or the follow-up)
-    targets: list[dict[str, Any]]  # RefPoints a follow-up aims at (model_dump); [] for a main question
+    targets: list[RefPointState]  # RefPoints a follow-up aims at; [] for a main question
     asked_at: str
     answer: str  # the visible answer, cut to the graded prefix when longer (agent.interview.answer_store)
     answer_chars: int  # the full answer's length when it was cut
@@ -30,11 +97,8 @@ class TurnState(TypedDict, total=False):
     answered_at: str
 
 
-# pydantic models are stored as their JSON dumps; these name which model a sub-dict is a dump of
+# the dump of a larger model, named by the model it is a dump of
 QuestionDump = dict[str, Any]  # agent.schemas.Question
-GradeRequestDump = dict[str, Any]  # agent.schemas.GradeRequest
-GradeDump = dict[str, Any]  # agent.schemas.Grade
-ReflectionDump = dict[str, Any]  # agent.schemas.Reflection
 
 
 class State(TypedDict, total=False):
@@ -50,14 +114,14 @@ class State(TypedDict, total=False):
     current: QuestionDump | None  # the Question being discussed
 
     turn: TurnState | None  # the turn in progress
-    request: GradeRequestDump | None  # GradeRequest for the turn in progress
+    request: GradeRequestState | None  # GradeRequest for the turn in progress
     retrieved_ids: list[str]
     notices: list[str]  # notices for the turn in progress (answer truncated, retrieval unavailable...)
-    main_points: list[dict[str, Any]]  # RefPoints of the current question's main turn (follow-ups target them)
-    grade: GradeDump | None  # latest Grade for the turn in progress
+    main_points: list[RefPointState]  # RefPoints of the current question's main turn (follow-ups target them)
+    grade: GradeState | None  # latest Grade for the turn in progress
     problems: list[str]  # deterministic check problems of the latest grade
     critique: str | None
-    reflection: ReflectionDump | None  # Reflection of the accepted grade
+    reflection: ReflectionState | None  # Reflection of the accepted grade
 
     grade_attempts: int  # grades of the turn in progress (1 + retries)
     followups_asked: int  # follow-ups asked for the current question

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agent import config
 from agent.errors import MockintError, StoreError, UsageError
@@ -30,6 +30,9 @@ from agent.knowledge.notes.shapes import SHAPES
 from agent.knowledge.store_state import BUILTIN, SourceRecord, StoreState, read_state, store_lock, write_state
 from agent.schemas import Chunk, Question
 from agent.textio import decode_note, iter_note_files, read_note_bytes
+
+if TYPE_CHECKING:
+    from agent.knowledge.store import Store
 
 Notify = Callable[[str], None]
 
@@ -148,7 +151,7 @@ def ingest(paths: list[Path] | None = None, rebuild: bool = False, show_progress
         return _ingest_locked(list(paths or []), rebuild, show_progress, only, remove, notify, shipped)
 
 
-def _open_current(rebuild: bool, report: IngestReport) -> tuple[Any, int | None, Any]:
+def _open_current(rebuild: bool, report: IngestReport) -> tuple[Any, int | None, Store | None]:
     """A client, the committed generation and its store (None when rebuilding or there is none); rolls back
     the leftovers of an interrupted ingest. With ``rebuild`` an unreadable store is wiped instead of refused."""
     from agent.knowledge import store as store_mod
@@ -257,7 +260,7 @@ def _state_or_none() -> StoreState | None:
         return None
 
 
-def _ids_of(old: Any, names: set[str]) -> set[str]:
+def _ids_of(old: Store | None, names: set[str]) -> set[str]:
     if old is None or not names:
         return set()
     return set(old.chunks.get(where={"source": {"$in": sorted(names)}}, include=[])["ids"])
@@ -310,7 +313,7 @@ def _bank_path(state: StoreState | None) -> Path:
     return config.home() / state.bank if state is not None and state.bank else config.bank_path()
 
 
-def _records(build: _Build, questions: list[Question], chunks: list[Chunk], old: Any) -> list[SourceRecord]:
+def _records(build: _Build, questions: list[Question], chunks: list[Chunk], old: Store | None) -> list[SourceRecord]:
     out = []
     for planned in build.plan.sources:
         rec = planned.record
@@ -337,7 +340,7 @@ def _collect_garbage(client: Any, keep: set[int], banks: set[str | None]) -> Non
             file.unlink(missing_ok=True)
 
 
-def ensure_store(notify: Notify | None = None, show_progress: bool = True) -> Any:
+def ensure_store(notify: Notify | None = None, show_progress: bool = True) -> Store:
     """Open the store; the first command that needs it builds it from the shipped notes (with a notice): from the
     shipped vectors in a few seconds, or by embedding when the embedder is not the one they were made with."""
     from agent.knowledge import store as store_mod
@@ -352,4 +355,6 @@ def ensure_store(notify: Notify | None = None, show_progress: bool = True) -> An
         if opened is not None and opened.chunks.count() > 0:
             return opened
         _ingest_locked([], False, show_progress, False, None, notify)
-    return store_mod.open_store(create=True)  # the generation just committed (the checks above found none)
+    built = store_mod.open_store(create=True)  # the generation just committed (the checks above found none)
+    assert built is not None  # create=True never answers None
+    return built

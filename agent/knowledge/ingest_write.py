@@ -6,12 +6,22 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from agent.knowledge.shipped_vectors import shipped_vectors, text_key
 from agent.schemas import Chunk, Question
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from rich.progress import Progress as Bar
+    from rich.progress import TaskID
+
+    from agent.knowledge.store import Store
+
+    Vector = np.ndarray | Sequence[float]  # a shipped / stored vector, or one the embedder just made
 
 _EMBED_BATCH = 16
 _UPSERT_BATCH = 1000  # below Chroma's max batch size
@@ -22,8 +32,8 @@ class Progress:
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
-        self._bar: Any = None
-        self._task: Any = None
+        self._bar: Bar | None = None
+        self._task: TaskID | None = None
 
     @contextmanager
     def run(self, total: int) -> Iterator[Progress]:
@@ -49,15 +59,15 @@ class Progress:
         self._bar = None
 
     def advance(self, n: int, label: str) -> None:
-        if self._bar is not None:
+        if self._bar is not None and self._task is not None:
             self._bar.update(self._task, advance=n, description=f"向量化 {label}")
 
 
 class VectorPool:
     """Known vectors by text sha1: the current generation's (unless rebuilding) and the shipped ones."""
 
-    def __init__(self, embedder: str, old: Any = None, shipped: bool = True) -> None:
-        self.known: dict[str, Any] = dict(shipped_vectors(embedder)) if shipped else {}
+    def __init__(self, embedder: str, old: Store | None = None, shipped: bool = True) -> None:
+        self.known: dict[str, Vector] = dict(shipped_vectors(embedder)) if shipped else {}
         if old is not None:
             for col in (old.chunks, old.questions):
                 data = col.get(include=["documents", "embeddings"])
@@ -74,7 +84,7 @@ class VectorPool:
                 self.known[text_key(text)] = vector
             progress.advance(len(batch), label)
 
-    def get(self, text: str) -> Any:
+    def get(self, text: str) -> np.ndarray:
         return np.asarray(self.known[text_key(text)], dtype=np.float32)
 
 

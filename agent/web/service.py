@@ -12,15 +12,22 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent import config
+from agent.engines import EngineKind
 from agent.errors import MockintError, UsageError
 from agent.interview.context import Context
-from agent.schemas import EngineInfo, Transcript, Turn
+from agent.schemas import EngineInfo, Question, Transcript, Turn
 from agent.web.locks import is_busy, session_lock
+
+if TYPE_CHECKING:
+    from langgraph.checkpoint.base import BaseCheckpointSaver
+    from langgraph.types import StateSnapshot
+
+    from agent.interview.graph import InterviewGraph
 
 MAX_ANSWER_CHARS = 20_000  # a request body limit; the graph itself grades the first max_answer_chars
 
@@ -43,7 +50,7 @@ class StartRequest(BaseModel):
     difficulty: int | None = Field(default=None, ge=1, le=3)
     n: int = Field(default=5, ge=1, le=50)
     topic: str | None = Field(default=None, max_length=200)
-    engine: Literal["offline", "llm", "local"] | None = None
+    engine: EngineKind | None = None
 
 
 class AnswerRequest(BaseModel):
@@ -111,14 +118,14 @@ class _OneStep:
 
 
 # ---------------------------------------------------------------- read side
-def _bank() -> list[Any]:
+def _bank() -> list[Question]:
     from agent.knowledge.bank import load_bank_or_fail
 
     return load_bank_or_fail()
 
 
 @contextmanager
-def _graph() -> Iterator[tuple[Any, Any]]:
+def _graph() -> Iterator[tuple[BaseCheckpointSaver, InterviewGraph]]:
     from agent.interview.graph import build_graph
     from agent.interview.sessions import open_checkpointer
 
@@ -126,7 +133,7 @@ def _graph() -> Iterator[tuple[Any, Any]]:
         yield saver, build_graph(checkpointer=saver)
 
 
-def _snapshot(graph: Any, session_id: str) -> Any:
+def _snapshot(graph: InterviewGraph, session_id: str) -> StateSnapshot:
     from agent.interview.sessions import SESSION_ID_RE
 
     if not SESSION_ID_RE.match(session_id):
@@ -137,7 +144,7 @@ def _snapshot(graph: Any, session_id: str) -> Any:
     return snap
 
 
-def _status(snap: Any, busy: bool) -> str:
+def _status(snap: StateSnapshot, busy: bool) -> str:
     if busy:
         return "grading"
     if snap.interrupts:
@@ -244,7 +251,7 @@ def _step(session_id: str, provider: _OneStep, need_question: bool) -> Step:
         return _run(ctx, provider, session_id, saver)
 
 
-def _run(ctx: Context, provider: _OneStep, session_id: str, saver: Any = None) -> Step:
+def _run(ctx: Context, provider: _OneStep, session_id: str, saver: BaseCheckpointSaver | None = None) -> Step:
     from agent.interview.sessions import Observer, run_session
 
     turns: list[Turn] = []

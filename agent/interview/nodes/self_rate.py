@@ -23,9 +23,9 @@ from agent.schemas import Grade
 
 def wants_self_rating(state: State, ctx: Context, grade: Grade) -> bool:
     turn = state.get("turn") or {}
-    request = state.get("request") or {}
+    request = state.get("request")
     return (ctx.self_rate and grade.no_reference and turn.get("kind") == "main" and not turn.get("skipped")
-            and request.get("kind") == "knowledge")
+            and request is not None and request.get("kind") == "knowledge")
 
 
 def self_rate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
