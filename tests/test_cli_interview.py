@@ -185,3 +185,23 @@ def test_help_lists_categories_and_shows_no_bool_metavars():
         assert "<bool>" not in out and "list[" not in out, args
     out = CliRunner().invoke(app, ["interview", "--help"], env={"COLUMNS": "200"}).stdout
     assert all(c.slug in out for c in CATEGORIES)
+
+
+@pytest.mark.parametrize(("bank_written", "loads"), [(False, 1), (True, 2)])
+def test_interview_loads_the_bank_once_unless_the_first_build_wrote_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bank_written: bool, loads: int) -> None:
+    """A first-use build from the shipped notes keeps the shipped bank (not read again); a build that wrote a bank
+    of its own (edited notes) is the one the session uses."""
+    from graph_fakes import BANK
+
+    import agent.cli.terminal as terminal
+    import agent.knowledge.bank as bank_mod
+
+    files = iter([tmp_path / "bank.jsonl", tmp_path / ("bank-g1.jsonl" if bank_written else "bank.jsonl")])
+    monkeypatch.setattr(bank_mod, "bank_file", lambda: next(files))
+    read: list[int] = []
+    monkeypatch.setattr(bank_mod, "load_bank_or_fail", lambda: read.append(1) or list(BANK))
+    monkeypatch.setattr(terminal, "ensure_store_quietly", lambda: terminal.OpenedStore(built=True))
+    run = cli("interview", "-n", "1", "--answers", str(answers_file(tmp_path, ["不知道"] * 4)))
+    assert run.code == 0, run.error
+    assert len(read) == loads
