@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
+from agent.engines.base import offline_fallback
 from agent.engines.llm import LLMEngine
 from agent.grading.rubric import score_bounds
 from agent.llm.faults import LLMUnavailable
@@ -90,28 +91,13 @@ class HybridEngine(LLMEngine):
                              for n, (_, v) in enumerate(todo, start=1)),
             answer=escape_data(_cut(req.answer, ANSWER_CHARS)),
         )
-        structured = self.model.with_structured_output(FactCheckOutput, method="json_schema", include_raw=True)
         usage: dict[str, int] = {}
-
-        def call() -> FactCheckOutput:
-            raw = structured.invoke(messages)
-            parsed = raw.get("parsed") if isinstance(raw, dict) else raw
-            if not isinstance(parsed, FactCheckOutput):
-                raise ValueError("模型没有返回有效的事实核对 JSON")
-            meta = getattr(raw.get("raw"), "usage_metadata", None) if isinstance(raw, dict) else None
-            if meta:
-                usage.update(prompt_tokens=int(meta.get("input_tokens", 0)),
-                             completion_tokens=int(meta.get("output_tokens", 0)))
-            return parsed
-
         try:
-            result = self.guard.call(call)
+            result = self._structured_call(FactCheckOutput, messages, "模型没有返回有效的事实核对 JSON",
+                                           method="json_schema", usage=usage)
         except LLMUnavailable as exc:
             log.warning("fact check given up: %s", exc.reason)
-            grade = _label(offline, self.model_name, None)
-            grade.notices.append(CHECK_FAILED.format(error=exc.reason))
-            grade.engine = "offline-fallback"
-            return grade
+            return offline_fallback(offline, CHECK_FAILED.format(error=exc.reason))
         return apply_checks(req, offline, todo, result, self.model_name, usage)
 
 
