@@ -13,8 +13,9 @@
   follows it;
 * **encoded blobs** — base64-looking runs (20+ characters); nothing the candidate wrote is decoded;
 * **recital** — sentences that copy the reference points or the question: near copies when the answer says
-  it does not understand ("背下来的", "I copied this"), and verbatim copies of two or more points (the reference
-  list reproduced). One point stated in the reference's words is a concise answer, not a recital.
+  it does not understand ("背下来的", "I copied this"), and verbatim copies of two or more points that make up
+  ≥ 3/4 of the reference (the reference list reproduced). Fewer points in the reference's words are a
+  concise answer, not a recital.
 
 :func:`quote_problem` applies the same rules to a model's quote (reflection in LLM mode): a quote must be a
 meaningful span (at least two content words, not a lone keyword) and must not lie in a data span.
@@ -141,7 +142,9 @@ def _verbatim(piece: str, sources: list[str]) -> int:
 def _recital(question: str, answer: str, references: list[str], sentences: list[tuple[int, int]]
              ) -> list[tuple[int, int]]:
     """Copies of the reference points / question that earn no credit: any near copy when the answer says it
-    does not understand; verbatim copies of two or more points (the reference list reproduced)."""
+    does not understand them; verbatim copies of at least two points that make up ≥ 3/4 of the reference
+    (the reference list reproduced, e.g. pasted from an earlier grade). A verbatim copy of fewer points is
+    memorised notes and earns credit (ADS graders gave answers that half the reference reproduces 10/10)."""
     sources = [src.strip().rstrip("。.;；!！") for src in [*references, question]]
     grams = [tx.char_ngrams(src) for src in sources]
     union = set().union(*grams) if grams else set()
@@ -154,7 +157,8 @@ def _recital(question: str, answer: str, references: list[str], sentences: list[
         return copies
     verbatim = [span for span in copies if exact[span]]
     points_copied = {src for span in verbatim for src in sources[:-1] if len(src) >= 6 and src in answer[span[0]:span[1]]}
-    return verbatim if len(points_copied) >= 2 else []
+    enough = len(points_copied) >= max(2, 0.75 * len(references))
+    return verbatim if enough else []
 
 
 def _overlaps(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
