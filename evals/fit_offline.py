@@ -1,135 +1,125 @@
-"""Fit the offline grader's calibration on the DEVELOPMENT split of a human-graded set (default: mohler).
+"""Fit the offline grader's score model on human grades: Mohler 2011 + ADS train, question-independent.
 
-Split: a row is in the dev split when md5(question) is even — fixed, by question, so no question is in both.
-Stage 1 picks the dense range (cosine gap) and the dense/lexical/char weights that maximise dev Pearson of the
-mean point match; stage 2 picks the score curve and the covered / partial thresholds that maximise dev Pearson of
-the final clamped score. Held-out rows are never used for fitting; both figures are printed.
+For every answer it computes the features of :mod:`agent.grading.scorer` exactly as a grade does (usable text:
+injection and copies of the question removed; reference points = the row's reference split into sentences),
+then fits a standardised ridge regression to the human score scaled to 0..10. Reported, per dataset:
+leave-one-question-out (LOQO) Pearson / RMSE of the model (every question's answers predicted by a model fitted
+without that question, pooled over both datasets), next to single-feature baselines (USE and e5 cosine) and
+predict-the-mean RMSE. ``--write`` then fits on all rows and rewrites ``agent/grading/scorer_params.py``.
+Empty answers are left out of the fit (the grader scores them 0).
 
-    .venv/bin/python evals/fit_offline.py [--dataset ../shared/benchmarks/mohler.jsonl] [--write]
-
-``--write`` rewrites ``agent/grading/calibration_params.py`` (dense_cross is hand-set for the Chinese ladder
-and kept as is).
+    .venv/bin/python evals/fit_offline.py [--write] [--json evals/results/fit-offline.json]
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
-import itertools
 import json
-from dataclasses import replace
+import time
 from pathlib import Path
 
 import numpy as np
 from scipy.stats import pearsonr
+from sklearn.linear_model import Ridge
 
 from agent.evals.evaluation import Row, load_dataset, reference_points
-from agent.grading.calibration import CAL, Calibration
-from agent.grading.calibration_params import PARAMS
-from agent.grading.features import Signals, combine, signals
-from agent.grading.offline import final_score, status_of, usable_spans
-from agent.schemas import PointVerdict
+from agent.grading.embed import embed, embed_use
+from agent.grading.features import ANCHORS
+from agent.grading.offline import usable_text
+from agent.grading.scorer import FEATURES, answer_features
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT = ROOT.parent / "shared" / "benchmarks" / "mohler.jsonl"
-PARAMS_FILE = ROOT / "agent" / "grading" / "calibration_params.py"
+BENCH = ROOT.parent / "shared" / "benchmarks"
+DATASETS = {"mohler": BENCH / "mohler.jsonl", "ads_train": BENCH / "ads_train.jsonl"}
+PARAMS_FILE = ROOT / "agent" / "grading" / "scorer_params.py"
+ALPHA = 10.0
 
 
-def is_dev(row: Row) -> bool:
-    return int(hashlib.md5(row.question.encode("utf-8")).hexdigest(), 16) % 2 == 0
-
-
-def row_signals(rows: list[Row]) -> list[Signals | None]:
-    from agent.evals.evaluation import prefetch_embeddings
-
-    prefetch_embeddings(rows)
-    out: list[Signals | None] = []
+def features(rows: list[Row]) -> tuple[np.ndarray, np.ndarray]:
+    """(X, usable) for rows; rows with no usable text get zeros and usable=False."""
+    prepared = []
+    e5_texts: list[str] = [t for ts in ANCHORS.values() for t in ts]
+    use_texts: list[str] = []
     for row in rows:
-        spans, _ = usable_spans(row.question, row.answer)
         points = [p.point for p in reference_points(row)]
-        out.append(signals(row.question, points, [row.answer[s:e] for s, e in spans]) if spans else None)
-    return out
+        _, _, sentences, clean = usable_text(row.question, row.answer, points)
+        prepared.append((points, sentences, clean))
+        if clean:
+            e5_texts += [clean, "\n".join(points)]
+            use_texts += [clean, "\n".join(points), *points, *sentences]
+    embed.prefetch(e5_texts)
+    embed_use.prefetch(use_texts)
+    X = np.zeros((len(rows), len(FEATURES)))
+    ok = np.zeros(len(rows), dtype=bool)
+    for i, (row, (points, sentences, clean)) in enumerate(zip(rows, prepared, strict=True)):
+        if clean and points:
+            X[i] = answer_features(row.question, points, clean, sentences)
+            ok[i] = True
+    return X, ok
 
 
-def mean_match(sigs: list[Signals | None], cal: Calibration) -> np.ndarray:
-    return np.array([0.0 if s is None else float(combine(s, cal).max(axis=1).mean()) for s in sigs])
+def _fit(X: np.ndarray, y: np.ndarray) -> dict:
+    mean, scale = X.mean(axis=0), X.std(axis=0)
+    scale = np.where(scale > 0, scale, 1.0)
+    model = Ridge(alpha=ALPHA).fit((X - mean) / scale, y)
+    return {"features": list(FEATURES), "mean": mean.round(6).tolist(), "scale": scale.round(6).tolist(),
+            "coef": model.coef_.round(6).tolist(), "intercept": round(float(model.intercept_), 6)}
 
 
-def best_matches(sigs: list[Signals | None], cal: Calibration) -> list[np.ndarray]:
-    return [np.zeros(0) if s is None else combine(s, cal).max(axis=1) for s in sigs]
+def _predict(params: dict, X: np.ndarray) -> np.ndarray:
+    z = (X - np.array(params["mean"])) / np.array(params["scale"])
+    return np.clip(params["intercept"] + z @ np.array(params["coef"]), 0, 10)
 
 
-def final_scores(best: list[np.ndarray], cal: Calibration) -> np.ndarray:
-    """The grader's final score for given per-point matches (English points; contradiction checks left out)."""
-    out = []
-    for m in best:
-        if not len(m):
-            out.append(0.0)
-            continue
-        verdicts = [PointVerdict.model_construct(point="p", chunk_id="c", quote="q", status=status_of(float(x), False, cal))
-                    for x in m]
-        out.append(final_score([float(x) for x in m], verdicts, [], False, cal))
-    return np.array(out)
-
-
-def _r(x: np.ndarray, y: np.ndarray) -> float:
-    return float(pearsonr(x, y)[0]) if np.std(x) > 0 else 0.0
-
-
-def fit(rows: list[Row]) -> tuple[Calibration, dict]:
-    sigs = row_signals(rows)
-    y = np.array([r.score / r.max_score * 10 for r in rows])
-    dev = np.array([is_dev(r) for r in rows])
-    dsig = [s for s, d in zip(sigs, dev, strict=True) if d]
-    best = (-1.0, CAL)
-    for lo, width, w0, w1 in itertools.product((-0.01, 0.0, 0.01, 0.02, 0.03), (0.06, 0.08, 0.1, 0.13),
-                                              (0.3, 0.4, 0.5, 0.6), (0.1, 0.2, 0.3, 0.4)):
-        if w0 + w1 > 0.95:
-            continue
-        cal = replace(CAL, dense_same=(lo, lo + width), weights=(w0, w1, round(1 - w0 - w1, 3)))
-        r = _r(mean_match(dsig, cal), y[dev])
-        if r > best[0]:
-            best = (r, cal)
-    stage1 = best[1]
-    dev_best = best_matches(dsig, stage1)
-    best = (-1.0, stage1)
-    for c0, c1, partial, covered in itertools.product((0.0, 0.05, 0.1, 0.15, 0.2), (0.55, 0.65, 0.75, 0.85),
-                                                      (0.25, 0.3, 0.35, 0.4), (0.5, 0.55, 0.6, 0.65, 0.7)):
-        cal = replace(stage1, curve=(c0, c1), partial=partial, covered=covered)
-        r = _r(final_scores(dev_best, cal), y[dev])
-        if r > best[0] + 1e-4:
-            best = (r, cal)
-    cal = best[1]
-    pred = final_scores(best_matches(sigs, cal), cal)
-    figures = {"dev_n": int(dev.sum()), "heldout_n": int((~dev).sum()),
-               "dev_pearson": _r(pred[dev], y[dev]), "heldout_pearson": _r(pred[~dev], y[~dev]),
-               "all_pearson": _r(pred, y)}
-    return cal, figures
-
-
-def write_params(cal: Calibration, figures: dict, dataset: str) -> None:
-    params = dict(PARAMS)
-    params.update(dense_same=[round(v, 4) for v in cal.dense_same], weights=[round(v, 4) for v in cal.weights],
-                  partial=cal.partial, covered=cal.covered, curve=list(cal.curve))
-    text = (
-        '"""Fitted constants of the offline grader. GENERATED by ``evals/fit_offline.py`` on the dev split of\n'
-        f"{dataset} (dev / held-out Pearson {figures['dev_pearson']:.3f} / {figures['heldout_pearson']:.3f}).\n"
-        '``dense_cross`` is hand-set for cross-language (Chinese question, English answer) pairs."""\n\n'
-        f"PARAMS = {json.dumps(params, indent=4)}\n"
-    )
-    PARAMS_FILE.write_text(text, encoding="utf-8")
+def _stats(pred: np.ndarray, y: np.ndarray) -> dict:
+    r = float(pearsonr(pred, y)[0]) if np.std(pred) > 0 else 0.0
+    return {"pearson": round(r, 3), "rmse10": round(float(np.sqrt(np.mean((pred - y) ** 2))), 3)}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dataset", type=Path, default=DEFAULT)
-    parser.add_argument("--write", action="store_true", help="rewrite agent/grading/calibration_params.py")
+    parser.add_argument("--write", action="store_true", help="rewrite agent/grading/scorer_params.py")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
-    rows = load_dataset(args.dataset)
-    cal, figures = fit(rows)
-    print(json.dumps({"calibration": cal.__dict__, **figures}, ensure_ascii=False, indent=2))
+    start = time.perf_counter()
+    rows, names = [], []
+    for name, path in DATASETS.items():
+        part = load_dataset(path)
+        rows += part
+        names += [name] * len(part)
+    ds = np.array(names)
+    y = np.array([r.score / r.max_score * 10 for r in rows])
+    groups = np.array([f"{n}|{r.question}" for n, r in zip(names, rows, strict=True)])
+    X, ok = features(rows)
+    pred = np.zeros(len(rows))
+    for g in np.unique(groups):
+        test = groups == g
+        pred[test] = _predict(_fit(X[ok & ~test], y[ok & ~test]), X[test])
+    pred[~ok] = 0.0
+    figures: dict = {"features": list(FEATURES), "alpha": ALPHA, "split": "leave-one-question-out over both sets"}
+    for name in DATASETS:
+        m = ds == name
+        figures[name] = {
+            "n": int(m.sum()), "questions": len({g for g in groups[m]}),
+            "loqo": _stats(pred[m], y[m]),
+            "predict_mean_rmse10": round(float(np.std(y[m])), 3),
+            "use_cosine_r": round(float(pearsonr(X[m, 0], y[m])[0]), 3),
+            "e5_gap_r": round(float(pearsonr(X[m, 2], y[m])[0]), 3),
+        }
+    params = _fit(X[ok], y[ok])
+    figures["seconds"] = round(time.perf_counter() - start, 1)
+    print(json.dumps({"params": params, **figures}, ensure_ascii=False, indent=2))
+    if args.json:
+        args.json.write_text(json.dumps(figures, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     if args.write:
-        write_params(cal, figures, args.dataset.name)
+        summary = ", ".join(f"{n} LOQO r {figures[n]['loqo']['pearson']:.3f}" for n in DATASETS)
+        PARAMS_FILE.write_text(
+            '"""Fitted score model of the offline grader (:mod:`agent.grading.scorer`). GENERATED by\n'
+            f"``evals/fit_offline.py --write`` on mohler + ads_train ({summary}).\n"
+            'Standardised ridge: score = intercept + sum(coef * (x - mean) / scale), clipped to 0..10."""\n\n'
+            f"PARAMS = {json.dumps(params, indent=4)}\n",
+            encoding="utf-8",
+        )
 
 
 if __name__ == "__main__":
