@@ -219,24 +219,16 @@ Grader = Callable[[GradeRequest], GradeOutput]
 
 
 def prefetch_embeddings(rows: list[Row]) -> None:
-    """Batch-encode what grading a dataset embeds (one big batch is faster): every point and answer span with
-    e5; points, usable sentences, usable text and the joined reference with USE (the fitted score's inputs)."""
+    """Batch-encode every point and answer span of a dataset before grading (one big batch is faster)."""
     from agent.grading.embed import prefetch
-    from agent.grading.offline import usable_text
-    from agent.grading.text import is_cjk
+    from agent.grading.offline import usable_spans
 
-    e5_texts: list[str] = []
-    use_texts: list[str] = []
+    texts: list[str] = []
     for row in rows:
-        points = [p.point for p in reference_points(row)]
-        spans, _, sentences, clean = usable_text(row.question, row.answer, points)
-        span_texts = [row.answer[s:e] for s, e in spans]
-        e5_texts += points + span_texts
-        use_texts += [t for t in span_texts if is_cjk(t)]
-        if clean:
-            e5_texts += [clean, "\n".join(points)]
-            use_texts += [*points, *sentences, clean, "\n".join(points)]
-    prefetch(e5_texts, use_texts)
+        texts.extend(p.point for p in reference_points(row))
+        spans, _ = usable_spans(row.question, row.answer)
+        texts.extend(row.answer[s:e] for s, e in spans)
+    prefetch(texts)
 
 
 def run(rows: list[Row], grader: Grader, on_row: Callable[[], None] | None = None) -> list[Prediction]:

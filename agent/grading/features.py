@@ -14,7 +14,7 @@ import numpy as np
 
 from agent.grading import text as tx
 from agent.grading.calibration import CAL, Calibration
-from agent.grading.embed import embed, embed_use
+from agent.grading.embed import embed
 
 # Generic sentences (same content in both languages): a point's mean cosine to them is its "unrelated"
 # baseline, so the dense signal is the cosine *gap* above that baseline — e5 squeezes every cosine into
@@ -141,43 +141,13 @@ def _with_labels(question: str, points: list[str], span_texts: list[str], table:
     return table
 
 
-USE_GROUNDING = 0.1
-
-
-def use_table(points: list[str], span_texts: list[str], sentence: list[bool], cal: Calibration = CAL) -> np.ndarray:
-    """USE paraphrase signal per (point, span), rescaled by ``cal.use_range``; computed where ``sentence`` is
-    true (sentences, and clauses of Chinese answers), 0 elsewhere."""
-    table = np.zeros((len(points), len(span_texts)))
-    cols = [j for j, s in enumerate(sentence) if s]
-    if not cols or not points:
-        return table
-    u = embed_use(points + [span_texts[j] for j in cols])
-    lo, hi = cal.use_range
-    table[:, cols] = ((u[: len(points)] @ u[len(points) :].T - lo) / (hi - lo)).clip(0, 1)
-    return table
-
-
-def match_table(question: str, points: list[str], span_texts: list[str], sentence: list[bool],
-                cal: Calibration = CAL) -> tuple[Signals, np.ndarray]:
-    """(raw signals, combined match per (point, span)): e5 / lexical / character signals, the USE paraphrase
-    signal, whichever is higher (shown as the match), and the label floor for Chinese points."""
-    sig = signals(question, points, span_texts)
-    # the USE signal counts only where the span shares some wording with the point (a term, a few characters):
-    # on its own it also rates generic on-topic filler as a paraphrase
-    grounded = (sig.chars >= USE_GROUNDING) | (sig.lexical >= USE_GROUNDING)
-    table = np.maximum(combine(sig, cal), np.where(grounded, use_table(points, span_texts, sentence, cal), 0.0))
-    return sig, _with_labels(question, points, span_texts, table)
-
-
 def match_points(question: str, points: list[str], answer: str, spans: list[tuple[int, int]]) -> list[PointMatch]:
     """Best span per point (spans must be ``(start, end)`` ranges of ``answer``); shorter spans win ties."""
     if not spans or not points:
         return [PointMatch(p, None, 0.0, 0.0, 0.0, 0.0) for p in points]
     span_texts = [answer[s:e] for s, e in spans]
-    sentence_set = set(tx.sentence_spans(answer))
-    # USE on sentences; on a Chinese answer's clauses too (one idea per clause: "接入外部知识库做检索增强")
-    use_on = [sp in sentence_set or tx.is_cjk(text) for sp, text in zip(spans, span_texts, strict=True)]
-    sig, table = match_table(question, points, span_texts, use_on)
+    sig = signals(question, points, span_texts)
+    table = _with_labels(question, points, span_texts, combine(sig))
     sentences = [answer[s:e] for s, e in tx.sentence_spans(answer) if (s, e) in set(spans)]
     terms = tx.compared_terms(question)
     out: list[PointMatch] = []
