@@ -1,6 +1,6 @@
 """The offline grader's calibration: thresholds and the monotone coverage → score curve.
 
-Constants come from :mod:`agent.grading.calibration_params` (written by ``evals/fit_offline.py`` from a
+Constants come from :mod:`agent.grading.calibration_params` (fitted by an earlier ``evals/fit_offline.py`` on a
 development split only; never fitted at run time on evaluation data).
 """
 
