@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from agent.engines.base import FollowUpPlan, followup_topic, short_point
+from agent.engines.base import FollowUpPlan, followup_topic
 from agent.engines.repair import repair_grade
+from agent.grading.feedback import EMPTY_NOTE, feedback_text, model_answer
 from agent.schemas import EngineInfo, GradeOutput, GradeRequest, Question
 
 Grader = Callable[[GradeRequest], GradeOutput]
@@ -67,31 +68,19 @@ class OfflineEngine:
         return templates[plan.index % len(templates)].format(point=topic)
 
 
+NO_REFERENCE_NOTE = "知识库中没有找到这道题的参考资料，本次仅按评分标准粗评。"
+
+
 def complete_grade(req: GradeRequest, out: GradeOutput) -> GradeOutput:
-    """Fill an empty feedback / model answer from templates (the grader's own text wins when present)."""
+    """Fill an empty feedback / model answer from the offline grader's templates (:mod:`agent.grading.feedback`;
+    the grader's own text wins when present)."""
     update: dict[str, str] = {}
     if not out.feedback:
-        update["feedback"] = template_feedback(req, out)
+        if not req.answer.strip():
+            update["feedback"] = EMPTY_NOTE
+        else:
+            prefix = NO_REFERENCE_NOTE if req.no_reference else ""
+            update["feedback"] = prefix + feedback_text(out.points, out.errors, [])
     if not out.model_answer and req.reference_points:
-        update["model_answer"] = "；".join(p.point for p in req.reference_points)
+        update["model_answer"] = model_answer([p.point for p in req.reference_points])
     return out.model_copy(update=update) if update else out
-
-
-def template_feedback(req: GradeRequest, out: GradeOutput) -> str:
-    if not req.answer.strip():
-        return "没有作答。建议先看参考答案要点，再用自己的话复述一遍。"
-    covered = [short_point(p.point, 30) for p in out.points if p.status == "covered"]
-    partial = [short_point(p.point, 30) for p in out.points if p.status == "partial"]
-    missing = [short_point(p.point, 30) for p in out.points if p.status == "missing"]
-    parts = []
-    if req.no_reference:
-        parts.append("知识库中没有找到这道题的参考资料，本次仅按评分标准粗评。")
-    if covered:
-        parts.append("答到了：" + "、".join(covered) + "。")
-    if partial:
-        parts.append("讲得不完整：" + "、".join(partial) + "。")
-    if missing:
-        parts.append("没有提到：" + "、".join(missing) + "。")
-    if out.errors:
-        parts.append("存在错误：" + "；".join(out.errors) + "。")
-    return "".join(parts) or "回答与题目关系不大，建议围绕题目的核心概念作答。"
