@@ -10,7 +10,8 @@ OFF_TOPIC_NOTE = "回答与题目关系不大，像是在回答另一个问题�
 EMPTY_NOTE = "没有作答。建议先说核心结论，再分点展开。"
 
 
-def _short(text: str, n: int = 36) -> str:
+def shorten(text: str, n: int = 36) -> str:
+    """``text`` on one line (runs of whitespace collapsed), cut to ``n`` characters with "…"."""
     text = " ".join(text.split())
     return text if len(text) <= n else text[: n - 1] + "…"
 
@@ -22,11 +23,11 @@ def feedback_text(points: list[PointVerdict], errors: list[str], notes: list[str
     missing = [p.point for p in points if p.status == "missing"]
     parts: list[str] = []
     if covered:
-        parts.append("答到了：" + "；".join(f"「{_short(p)}」" for p in covered[:4]) + "。")
+        parts.append("答到了：" + "；".join(f"「{shorten(p)}」" for p in covered[:4]) + "。")
     if partial:
-        parts.append("提到但不够完整：" + "；".join(f"「{_short(p)}」" for p in partial[:4]) + "，建议展开原理和原因。")
+        parts.append("提到但不够完整：" + "；".join(f"「{shorten(p)}」" for p in partial[:4]) + "，建议展开原理和原因。")
     if missing:
-        parts.append("没有覆盖：" + "；".join(f"「{_short(p)}」" for p in missing[:4]) + "。")
+        parts.append("没有覆盖：" + "；".join(f"「{shorten(p)}」" for p in missing[:4]) + "。")
     if errors:
         parts.append("需要纠正：" + "；".join(errors[:3]) + "。")
     parts.extend(notes)

@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field
 
 from agent.engines.base import offline_fallback
 from agent.engines.llm import LLMEngine
+from agent.grading.feedback import shorten
 from agent.grading.rubric import score_bounds
 from agent.llm.faults import LLMUnavailable
 from agent.llm.prompts import escape_data, load_prompt
@@ -87,9 +88,9 @@ class HybridEngine(LLMEngine):
         _status(f"离线评分 {offline.score:g}/10（覆盖 {len(todo)} 个要点），正在用本地模型核对事实…")
         messages = load_prompt("factcheck").messages(
             question=req.question,
-            checks="\n".join(f"{n}. {_cut(v.point, POINT_CHARS)} ⟶ 「{_cut(v.quote, QUOTE_CHARS)}」"
+            checks="\n".join(f"{n}. {shorten(v.point, POINT_CHARS)} ⟶ 「{shorten(v.quote, QUOTE_CHARS)}」"
                              for n, (_, v) in enumerate(todo, start=1)),
-            answer=escape_data(_cut(req.answer, ANSWER_CHARS)),
+            answer=escape_data(shorten(req.answer, ANSWER_CHARS)),
         )
         usage: dict[str, int] = {}
         try:
@@ -117,7 +118,7 @@ def apply_checks(req: GradeRequest, offline: GradeOutput, todo: list[tuple[int, 
             rejected += 1
             continue
         points[index] = verdict.model_copy(update={"status": "missing", "quote": ""})
-        errors.append(f"{VERDICT_ZH[check.verdict]}：「{_cut(quote, 40)}」（{_cut(check.reason, 60)}）")
+        errors.append(f"{VERDICT_ZH[check.verdict]}：「{shorten(quote, 40)}」（{shorten(check.reason, 60)}）")
         changes.append({"point": verdict.point, "verdict": check.verdict, "quote": quote, "reason": check.reason})
     adjusted = offline.model_copy(update={"points": points, "errors": errors})
     score = offline.score
@@ -140,7 +141,3 @@ def _status(text: str) -> None:
     if sys.stderr.isatty():
         print(text, file=sys.stderr, flush=True)
 
-
-def _cut(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
