@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agent.grading.guards import data_spans
-from agent.grading.offline import _copies_question
+from agent.grading.offline import _copies_question, _letters
 
 QUESTION = "什么是大模型的幻觉？如何缓解？"
 POINTS = [
@@ -15,10 +15,11 @@ POINTS = [
 
 def test_answers_in_the_questions_words_are_not_copies_of_it() -> None:
     question = "在单链表、双链表和循环单链表中，若仅知道指针p指向某节点，能否将节点p删去？若可以，时间复杂度各为多少？"
-    assert not _copies_question("双链表可以，时间复杂度为 O(1)；", question)
-    assert not _copies_question("O(n)", question)
-    assert _copies_question("若仅知道指针p指向某节点，能否将节点p删去？", question)
-    english = "How are overloaded functions differentiated by the compiler?"
+    q = _letters(question)
+    assert not _copies_question("双链表可以，时间复杂度为 O(1)；", q)
+    assert not _copies_question("O(n)", q)
+    assert _copies_question("若仅知道指针p指向某节点，能否将节点p删去？", q)
+    english = _letters("How are overloaded functions differentiated by the compiler?")
     assert not _copies_question("The compiler differentiates overloaded functions by their signature.", english)
 
 

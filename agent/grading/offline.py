@@ -44,13 +44,14 @@ def usable_spans(question: str, answer: str, references: list[str] | tuple[str, 
     :func:`agent.grading.guards.data_spans`; also says whether injection was seen."""
     spans: list[tuple[int, int]] = []
     sentences = tx.sentence_spans(answer)
+    q_letters = _letters(question)
     bad, injected = data_spans(question, answer, references)
     for s, e in sentences:
         piece = answer[s:e]
         if tx.is_injection(piece):
             injected = True
             bad.append((s, e))
-        elif _copies_question(piece, question):
+        elif _copies_question(piece, q_letters):
             bad.append((s, e))
     for s, e in tx.candidate_spans(answer):
         if not any(s < be and bs < e for bs, be in bad):
@@ -58,20 +59,21 @@ def usable_spans(question: str, answer: str, references: list[str] | tuple[str, 
     return spans, injected
 
 
-def _copies_question(piece: str, question: str) -> bool:
-    """A sentence that only restates the question: ≥ 90 % of its letters, digits and CJK characters lie in runs
-    of 3+ found, in order, in the question. Sharing the question's *words* is not enough — "双链表可以，时间复杂度
-    为 n", "…是n/2" or "…by their signature" answer in the question's words (human graders gave such answers
-    full marks)."""
-    a, q = _letters(piece), _letters(question)
+def _copies_question(piece: str, q_letters: str) -> bool:
+    """A sentence that only restates the question (``q_letters``: :func:`_letters` of the question): ≥ 90 % of
+    its letters, digits and CJK characters lie in runs of 3+ found, in order, in the question. Sharing the
+    question's *words* is not enough — "双链表可以，时间复杂度为 n", "…是n/2" or "…by their signature" answer in
+    the question's words (human graders gave such answers full marks)."""
+    a = _letters(piece)
     if len(a) < 6:  # "O(n)", "push", "1.入队": too short to be a restatement
         return False
-    blocks = SequenceMatcher(None, a, q, autojunk=False).get_matching_blocks()
+    blocks = SequenceMatcher(None, a, q_letters, autojunk=False).get_matching_blocks()
     matched = sum(block.size for block in blocks if block.size >= 3)  # runs of 3+, not scattered characters
     return matched >= 0.9 * len(a)
 
 
 def _letters(text: str) -> str:
+    """Letters, digits and CJK characters of ``text``, lower-cased (what a restatement is compared on)."""
     return "".join(ch for ch in text.lower() if ch.isalnum())
 
 
