@@ -25,7 +25,7 @@ from scorer_features import FEATURES, answer_features, embed_use, usable_text  #
 from sklearn.linear_model import Ridge
 
 from agent.evals.evaluation import Row, load_dataset, reference_points
-from agent.grading.embed import embed
+from agent.grading.embed import prefetch
 from agent.grading.features import ANCHORS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,8 +46,7 @@ def features(rows: list[Row]) -> tuple[np.ndarray, np.ndarray]:
         if clean:
             e5_texts += [clean, "\n".join(points)]
             use_texts += [clean, "\n".join(points), *points, *sentences]
-    for i in range(0, len(e5_texts), 256):
-        embed(e5_texts[i : i + 256])
+    prefetch(e5_texts)
     embed_use(use_texts)
     X = np.zeros((len(rows), len(FEATURES)))
     ok = np.zeros(len(rows), dtype=bool)

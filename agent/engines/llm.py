@@ -132,10 +132,12 @@ class LLMEngine:
 
         def call() -> S:
             raw = structured.invoke(messages)
-            out = raw.get("parsed") if usage is not None and isinstance(raw, dict) else raw
+            out: Any = raw
+            meta = None
+            if usage is not None and isinstance(raw, dict):  # include_raw: {"raw", "parsed", ...}
+                out, meta = raw.get("parsed"), getattr(raw.get("raw"), "usage_metadata", None)
             if not isinstance(out, schema):
                 raise ValueError(malformed)
-            meta = getattr(raw.get("raw"), "usage_metadata", None) if usage is not None and isinstance(raw, dict) else None
             if meta and usage is not None:
                 usage.update(prompt_tokens=int(meta.get("input_tokens", 0)),
                              completion_tokens=int(meta.get("output_tokens", 0)))
