@@ -211,13 +211,14 @@ def test_band_summary_reports_mean_and_inflated_per_kind() -> None:
     assert out["right"]["inflated"] == 0 and out["right"]["violations"] == 1
 
 
-def test_heldout_set_is_well_formed() -> None:
+@pytest.mark.parametrize("name", ["heldout.jsonl", "heldout3.jsonl"])
+def test_heldout_set_is_well_formed(name: str) -> None:
     from collections import Counter
     from pathlib import Path
 
     from agent.evals.evaluation import load_dataset
 
-    rows = load_dataset(Path(__file__).resolve().parent.parent / "evals" / "datasets" / "heldout.jsonl")
+    rows = load_dataset(Path(__file__).resolve().parent.parent / "evals" / "datasets" / name)
     kinds = Counter(r.ladder_kind for r in rows)
     assert len(rows) >= 100 and len({r.id.split(":")[0] for r in rows}) >= 15
     assert set(kinds) >= {"concise_correct", "paraphrase_correct", "keyword_list", "fluent_wrong", "central_error",
