@@ -24,6 +24,7 @@ from agent.grading import text as tx
 from agent.grading.embed import embed
 from agent.grading.features import ANCHORS
 from agent.grading.offline import usable_spans
+from agent.text import is_cjk
 
 FEATURES = ("use_cos", "use_recall", "e5_gap", "token_recall", "char_recall", "log_length")
 _USE: Any = None
@@ -62,7 +63,7 @@ def answer_features(question: str, points: list[str], answer: str, sentences: li
     use_cos = float(u[0] @ u[1])
     pv, sv = u[2 : 2 + len(points)], u[2 + len(points) :]
     use_recall = float((pv @ sv.T).max(axis=1).mean()) if len(sentences) and len(points) else use_cos
-    anchors = ANCHORS[tx.is_cjk(answer)]
+    anchors = ANCHORS[is_cjk(answer)]
     e = embed([answer, reference, *anchors])
     e5_gap = float(e[0] @ e[1]) - float((e[2:] @ e[1]).mean())
     q_tokens = set(tx.content_tokens(question))

@@ -27,8 +27,10 @@ import re
 from agent.grading.guards import quote_problem
 from agent.grading.text import contradicts, is_injection
 from agent.schemas import GradeOutput, GradeRequest
+from agent.text import cjk_bigrams, language
 
-_CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
+_CJK_RUN = re.compile(r"[\u3400-\u9fff]+")  # from CJK extension A: a quote's rarer characters count as Chinese
+_CJK_CHAR = re.compile(r"[\u3400-\u9fff]")
 _WORD = re.compile(r"[a-z][a-z0-9+#.-]*[a-z0-9+#]|[a-z]{2}|\d+[a-z]+", re.I)
 _STOP_BIGRAMS = frozenset("一个 可以 我们 这个 那个 什么 进行 使用 通过 就是 因为 所以 如果 没有 不是 然后 其中".split())
 _STOP_WORDS = frozenset(
@@ -45,23 +47,15 @@ _META = re.compile(
 
 def content_grams(text: str) -> set[str]:
     """Chinese character bigrams (a lone character when a run is one long) and lower-cased Latin words."""
-    grams: set[str] = set()
-    for run in _CJK_RUN.findall(text):
-        if len(run) > 1:
-            grams.update(run[i : i + 2] for i in range(len(run) - 1))
-        else:
-            grams.add(run)
-    grams -= _STOP_BIGRAMS
+    grams = cjk_bigrams(text, lone=True, run=_CJK_RUN) - _STOP_BIGRAMS
     grams.update(w.lower() for w in _WORD.findall(text) if w.lower() not in _STOP_WORDS)
     return grams
 
 
 def _language(text: str) -> str | None:
-    cjk = sum(len(r) for r in _CJK_RUN.findall(text))
-    latin = sum(len(w) for w in _WORD.findall(text))
-    if cjk >= 2:
-        return "zh"
-    return "en" if latin >= 4 else None
+    """:func:`agent.text.language` with evidence's thresholds: any Latin fragment of 4+ characters is English
+    (a quote "KV cache" has no English function words), Chinese counted from U+3400."""
+    return language(text, min_words=0, min_function_share=0.0, min_letters=4, word=_WORD, cjk=_CJK_CHAR)
 
 
 def is_meta_text(text: str, point: str = "") -> bool:

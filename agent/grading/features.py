@@ -15,6 +15,7 @@ import numpy as np
 from agent.grading import text as tx
 from agent.grading.calibration import CAL, Calibration
 from agent.grading.embed import embed
+from agent.text import is_cjk, language
 
 # Generic sentences (same content in both languages): a point's mean cosine to them is its "unrelated"
 # baseline, so the dense signal is the cosine *gap* above that baseline — e5 squeezes every cosine into
@@ -90,8 +91,8 @@ def signals(question: str, points: list[str], span_texts: list[str]) -> Signals:
     q_tokens = set(tx.content_tokens(question)) | _topic_tokens(points)
     span_tokens = [tx.content_tokens(t) for t in span_texts]
     span_grams = [tx.char_ngrams(t) for t in span_texts]
-    span_lang = [tx.language(t) for t in span_texts]
-    span_cjk = np.array([tx.is_cjk(t) for t in span_texts], dtype=bool)
+    span_lang = [language(t) for t in span_texts]
+    span_cjk = np.array([is_cjk(t) for t in span_texts], dtype=bool)
     shape = (len(points), len(span_texts))
     lexical, chars = np.zeros(shape), np.zeros(shape)
     for i, point in enumerate(points):
@@ -104,7 +105,7 @@ def signals(question: str, points: list[str], span_texts: list[str]) -> Signals:
     unknown = np.array([lang is None for lang in span_lang], dtype=bool)
     strict = np.maximum(base[True], base[False])[:, None]
     gap = sims - np.where(unknown[None, :], strict, np.where(span_cjk[None, :], base[True][:, None], base[False][:, None]))
-    p_lang = [tx.language(p) for p in points]
+    p_lang = [language(p) for p in points]
     cross = np.array([[a is not None and b is not None and a != b for b in span_lang] for a in p_lang], dtype=bool)
     return Signals(gap, lexical, chars, cross)
 
@@ -126,7 +127,7 @@ def _with_labels(question: str, points: list[str], span_texts: list[str], table:
     distinctive label is at least "partial" (see :mod:`agent.grading.labels`)."""
     from agent.grading import labels as lb
 
-    rows = [i for i, p in enumerate(points) if tx.is_cjk(p)]
+    rows = [i for i, p in enumerate(points) if is_cjk(p)]
     if not rows:
         return table
     table = table.copy()
@@ -157,7 +158,7 @@ def match_points(question: str, points: list[str], answer: str, spans: list[tupl
                           float(table[i, j]))
         # contradiction cues only for Chinese points: on English (mohler) they misfire on contrastive answers
         # ("an array that is not declared static...") and lowered Pearson from 0.561 to 0.517
-        if tx.is_cjk(point) and best.match >= CAL.thresholds(True)[0]:
+        if is_cjk(point) and best.match >= CAL.thresholds(True)[0]:
             wrong = tx.contradicts(point, sentences, terms=terms, all_points=points)
             if wrong is not None:
                 start = answer.find(wrong)
@@ -173,6 +174,6 @@ def relevance(question: str, answer_spans: list[str]) -> float:
         return 0.0
     vectors = embed([question, *answer_spans])
     base = baselines(vectors[:1])
-    gaps = [float(v @ vectors[0]) - float(base[tx.is_cjk(s)][0]) for v, s in zip(vectors[1:], answer_spans, strict=True)]
-    cross = any(tx.is_cjk(s) != tx.is_cjk(question) for s in answer_spans)
+    gaps = [float(v @ vectors[0]) - float(base[is_cjk(s)][0]) for v, s in zip(vectors[1:], answer_spans, strict=True)]
+    cross = any(is_cjk(s) != is_cjk(question) for s in answer_spans)
     return rescale_dense(max(gaps), cross)

@@ -34,6 +34,7 @@ from agent.grading.feedback import (
 from agent.grading.guards import data_spans
 from agent.grading.rubric import score_bounds
 from agent.schemas import GradeOutput, GradeRequest, PointVerdict, Status
+from agent.text import is_cjk
 
 STUFFING_CAP = 5.0
 
@@ -85,7 +86,7 @@ def status_of(match: float, chinese: bool, cal: Calibration = CAL) -> Status:
 def _status(m: PointMatch) -> Status:
     if m.contradiction or m.span is None:
         return "missing"
-    return status_of(m.match, tx.is_cjk(m.point))
+    return status_of(m.match, is_cjk(m.point))
 
 
 def final_score(credit: list[float], verdicts: list[PointVerdict], errors: list[str], stuffing: bool,

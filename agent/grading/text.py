@@ -9,20 +9,15 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
+from agent.text import CJK_CHAR, CJK_RUN, EN_STOP, cjk_bigrams, is_cjk, ngrams, tokenize
+
 _SENT_END = re.compile(r"[。！？!?\n]+|\.(?=\s|$)")
 _CLAUSE_END = re.compile(r"[，,：:；;]")
 _CLAUSE_END_ZH = re.compile(r"[，,；;、\n]")
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9+\-]*|\d+(?:\.\d+)?")
 _LIST_SEP = re.compile(r"[、,，/;；|\s]+")
 _LIST_SEP_EN = re.compile(r"\s*[,;/|\n]\s*")
 
-EN_STOP = frozenset(
-    """a an the of to in on for and or is are was were be been being it its this that these those with as by at
-    from into than then so such can could will would should may might must do does did done has have had having
-    not no nor but if else when while which who whom what where why how all any each other some more most very
-    also just only there their they them we you your i me my he she his her our us one two use used using""".split()
-)
 ZH_STOP = frozenset(
     "的 了 是 在 和 与 及 或 也 都 就 而 并 对 把 被 让 这 那 这个 那个 一个 一些 可以 会 能 要 我们 我 你 他 它 "
     "其 之 中 上 下 等 为 以 于 从 到 时 所 着 过 很 更 最 还 又 如果 因为 所以 通过 进行 使用 什么 怎么 如何 "
@@ -46,22 +41,6 @@ NEGATIONS_EN = frozenset({"not", "no", "never", "cannot", "can't", "don't", "doe
 UP_WORDS = ("增加", "增大", "提高", "提升", "上升", "加快", "升高", "变大", "更快", "越大", "increase", "higher",
             "faster", "larger")
 DOWN_WORDS = ("减少", "减小", "降低", "下降", "减慢", "变小", "更慢", "越小", "decrease", "lower", "slower", "smaller")
-
-
-def language(text: str) -> str | None:
-    """"zh", "en", or None for fragments too short to tell (code, a lone term): those never count as cross-language."""
-    if len(_CJK.findall(text)) >= 2:
-        return "zh"
-    words = [w.lower() for w in re.findall(r"[A-Za-z]{1,}", text)]
-    function_words = sum(1 for w in words if w in EN_STOP)
-    return "en" if len(words) >= 6 and function_words / len(words) >= 0.25 else None
-
-
-def is_cjk(text: str) -> bool:
-    """Chinese text (technical Chinese mixes in many Latin terms): ≥ 2 Chinese characters or ≥ 10 % of letters."""
-    letters = sum(1 for ch in text if ch.isalpha())
-    cjk = len(_CJK.findall(text))
-    return cjk >= 2 or (letters > 0 and cjk / letters >= 0.1)
 
 
 def _pieces(text: str, start: int, end: int, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
@@ -117,13 +96,6 @@ def candidate_spans(text: str, max_whole: int = 400) -> list[tuple[int, int]]:
     return list(dict.fromkeys(spans))
 
 
-@lru_cache(maxsize=1)
-def _jieba():  # type: ignore[no-untyped-def]
-    from agent.jieba_setup import shared_jieba
-
-    return shared_jieba()
-
-
 def stem(word: str) -> str:
     """A light English stemmer (plural / -ing / -ed / -ly / -ation), enough for overlap counting."""
     w = word.lower()
@@ -138,28 +110,23 @@ def stem(word: str) -> str:
 
 @lru_cache(maxsize=20000)
 def content_tokens(text: str) -> tuple[str, ...]:
-    """Content tokens: jieba words for Chinese runs, stemmed English words; stop words removed."""
+    """Content tokens: stemmed English words, then the jieba words (:func:`agent.text.tokenize`) of each Chinese
+    run; stop words removed."""
     out: list[str] = []
     for m in _WORD.finditer(text):
         w = m.group(0).lower()
         if w not in EN_STOP and len(w) > 1:
             out.append(stem(w))
-    cjk_runs = re.findall(r"[\u4e00-\u9fff]+", text)
-    if cjk_runs:
-        jb = _jieba()
-        for run in cjk_runs:
-            out.extend(t for t in jb.lcut(run) if t not in ZH_STOP and t.strip())
+    for run in CJK_RUN.findall(text):
+        out.extend(tokenize(run, ZH_STOP))
     return tuple(out)
 
 
 def char_ngrams(text: str) -> set[str]:
     """Character bigrams of Chinese runs and trigrams of English words (spelling-robust overlap)."""
-    grams: set[str] = set()
-    for run in re.findall(r"[\u4e00-\u9fff]+", text):
-        grams.update(run[i : i + 2] for i in range(len(run) - 1))
+    grams = cjk_bigrams(text)
     for m in _WORD.finditer(text.lower()):
-        w = f"#{m.group(0)}#"
-        grams.update(w[i : i + 3] for i in range(len(w) - 2))
+        grams.update(ngrams(f"#{m.group(0)}#", 3))
     return grams
 
 
@@ -167,10 +134,8 @@ def negation_count(text: str) -> int:
     """Negation words (whole jieba tokens for Chinese, so 非常 / 未来 don't count; not / never / n't for English)."""
     low = text.lower()
     count = sum(1 for w in re.findall(r"[a-z']+", low) if w in NEGATIONS_EN or w.endswith("n't"))
-    runs = re.findall(r"[\u4e00-\u9fff]+", text)
-    if runs:
-        jb = _jieba()
-        count += sum(1 for run in runs for t in jb.lcut(run) if t in NEGATIONS_ZH or (t.startswith("不") and len(t) <= 3))
+    count += sum(1 for run in CJK_RUN.findall(text) for t in tokenize(run)
+                 if t in NEGATIONS_ZH or (t.startswith("不") and len(t) <= 3))
     return count
 
 
@@ -267,7 +232,7 @@ def is_injection(text: str) -> bool:
 
 def list_items(text: str) -> list[str]:
     """Items of a list; spaces separate items only in Chinese text (English words are separated by spaces)."""
-    sep = _LIST_SEP if _CJK.search(text) else _LIST_SEP_EN
+    sep = _LIST_SEP if CJK_CHAR.search(text) else _LIST_SEP_EN
     return [t for t in sep.split(text) if t.strip()]
 
 
@@ -281,9 +246,9 @@ def looks_like_keyword_list(text: str) -> bool:
     items = list_items(text.strip().rstrip("。.!！"))
     if len(items) < 5 or len(sentence_spans(text)) > 1:
         return False
-    if _CJK.search(text) and _EXPLAINING & set(_jieba().lcut(text)):
+    if CJK_CHAR.search(text) and _EXPLAINING & set(tokenize(text)):
         return False
-    short = sum(1 for t in items if len(content_tokens(t)) <= 2 and len(t) <= (10 if _CJK.search(t) else 24))
+    short = sum(1 for t in items if len(content_tokens(t)) <= 2 and len(t) <= (10 if CJK_CHAR.search(t) else 24))
     return short / len(items) >= 0.8
 
 

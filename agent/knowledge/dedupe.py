@@ -18,6 +18,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from agent.text import Segmenter, private_tokenizer, tokenize
+
 THRESHOLD = 0.7  # Jaccard alone
 _NEAR = (3, 0.55, 0.75)  # or: ≥3 shared tokens, Jaccard ≥ 0.55 and ≥ 75 % of the smaller set shared
 _SUBSET = 4  # or: one set (≥4 tokens shared) entirely inside the other
@@ -63,10 +65,8 @@ DOMAIN_WORDS = (
 
 
 @lru_cache(maxsize=1)
-def _jieba():  # type: ignore[no-untyped-def]
+def _jieba() -> Segmenter:
     """A private jieba tokenizer (its own dictionary additions do not leak into retrieval's tokenizer)."""
-    from agent.jieba_setup import private_tokenizer
-
     return private_tokenizer(DOMAIN_WORDS)
 
 
@@ -84,17 +84,7 @@ def normalize(text: str) -> str:
 @lru_cache(maxsize=4096)
 def tokens(text: str) -> frozenset[str]:
     """Content tokens of a question (see module docstring)."""
-    norm = normalize(text)
-    out: set[str] = set()
-    for word in _jieba().lcut(norm):
-        w = word.strip()
-        if not w or not re.search(r"\w", w):
-            continue
-        w = SYNONYMS.get(w, w)
-        if w in STOPWORDS or (len(w) == 1 and not w.isascii()):
-            continue
-        out.add(w)
-    return frozenset(out)
+    return frozenset(tokenize(normalize(text), STOPWORDS, segmenter=_jieba(), synonyms=SYNONYMS, lone_chars=False))
 
 
 def is_duplicate(a: str, b: str) -> bool:

@@ -24,7 +24,6 @@ Latency is dominated by the e5 query embedding (~8 ms idle; Chroma ~1.5 ms, BM25
 from __future__ import annotations
 
 import math
-import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from agent.schemas import RetrievedChunk
+from agent.text import tokenize as text_tokenize
 
 RRF_K = 60
 CANDIDATES = 30
@@ -41,7 +41,6 @@ COS_CEIL = 0.92
 DENSE_WEIGHT = 0.6
 THRESHOLD = 0.48
 
-_TOKEN_OK = re.compile(r"[\w\u4e00-\u9fff]")
 _STOP = set(
     "的 了 是 在 和 与 及 或 有 吗 呢 吧 啊 什么 怎么 怎样 如何 为什么 哪些 哪个 一个 一下 这个 那个 我们 你 我 它 "
     "他 她 请 说 讲 介绍 解释 一些 可以 能 会 要 用 对 把 被 从 到 为 就 都 也 还 又 而 并 等 中 上 下 时 里 吗？ "
@@ -50,10 +49,8 @@ _STOP = set(
 
 
 def tokenize(text: str) -> list[str]:
-    """Lower-cased jieba search-mode tokens without punctuation and stop words."""
-    from agent.jieba_setup import shared_jieba
-
-    return [t for t in (w.strip().lower() for w in shared_jieba().lcut_for_search(text)) if t and _TOKEN_OK.search(t) and t not in _STOP]
+    """Lower-cased jieba search-mode tokens without punctuation and stop words (:func:`agent.text.tokenize`)."""
+    return text_tokenize(text, _STOP, search=True)
 
 
 @dataclass

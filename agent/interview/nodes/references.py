@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from agent.grading.rubric import star_points
 from agent.schemas import GradeRequest, Question, RefPoint, RetrievedChunk, Retriever
+from agent.text import ngrams
 
 if TYPE_CHECKING:
     from agent.interview.state import TurnState
@@ -60,8 +61,9 @@ _MARKUP = re.compile(r"\*\*|__|==|`|\$+|^#+\s*|^\s*(?:[-*+•]|\d+[.、)])\s+", 
 
 
 def _bigrams(text: str) -> set[str]:
-    text = re.sub(r"\s+", "", text.lower())
-    return {text[i : i + 2] for i in range(len(text) - 1)}
+    """Bigrams of every character but white space (Latin and punctuation too, unlike the grader's
+    :func:`agent.grading.text.char_ngrams`): which chunk sentences become points depends on it, so it stays."""
+    return set(ngrams(re.sub(r"\s+", "", text.lower()), 2))
 
 
 def chunk_sentences(text: str, section: str = "") -> list[str]:

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from agent.knowledge.notes.markdown import clean_inline, fence_mask, heading
+from agent.text import CJK_CHAR
 
 MAX_POINTS = 12
 MAX_LEN = 200
@@ -27,7 +28,6 @@ _CODE = re.compile(r"^(pip3? install|import |from \S+ import|CMD |RUN |FROM |COP
 _CODE_START = re.compile(r"^(pip3? install |import \w|from [\w.]+ import |[A-Za-z_][\w.\[\]]*\s*[+\-*/]?=\s*\S|>>> )")
 _WEB_JUNK = re.compile(r"^[A-Za-z]{0,12}\s*复制(代码)?$")
 _SUMMARY = re.compile(r"^(通过上述|通过以上|通过结合|总之|综上|总结来说|总的来说|以上|这些|这样)")
-_HAS_CJK = re.compile(r"[\u4e00-\u9fff]")
 _PUNCT = re.compile(r"[，。；：,.;:！？!?、()（）]")
 _BARE_LABEL = 12
 _SENT_SPLIT = re.compile(r"(?<=[。！？!?])")
@@ -151,7 +151,7 @@ def _label_of(item: _Item) -> str:
 def _is_code(text: str) -> bool:
     """Code, shell lines and web "copy" buttons pasted outside fences: never points, never labels."""
     t = text.strip()
-    return bool(_WEB_JUNK.match(t) or _CODE_START.match(t)) or (not _HAS_CJK.search(t) and bool(_CODE.search(t)))
+    return bool(_WEB_JUNK.match(t) or _CODE_START.match(t)) or (not CJK_CHAR.search(t) and bool(_CODE.search(t)))
 
 
 def _is_junk(point: str) -> bool:
@@ -160,7 +160,7 @@ def _is_junk(point: str) -> bool:
         return True
     if re.fullmatch(r"https?://\S+", p) or _is_code(p):
         return True
-    return not _HAS_CJK.search(p) and len(p) < 12
+    return not CJK_CHAR.search(p) and len(p) < 12
 
 
 def _shorten(point: str) -> str:
