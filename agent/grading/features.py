@@ -122,7 +122,8 @@ def combine(sig: Signals, cal: Calibration = CAL) -> np.ndarray:
     return np.where(sig.cross, cross, same).clip(0, 1)
 
 
-def _with_labels(question: str, points: list[str], span_texts: list[str], table: np.ndarray) -> np.ndarray:
+def _with_labels(question: str, points: list[str], span_texts: list[str], one_sentence: list[bool],
+                 table: np.ndarray) -> np.ndarray:
     """Chinese points: a short span (one sentence or clause, ≤ 80 chars) that names and explains the point's
     distinctive label is at least "partial" (see :mod:`agent.grading.labels`)."""
     from agent.grading import labels as lb
@@ -133,7 +134,7 @@ def _with_labels(question: str, points: list[str], span_texts: list[str], table:
     table = table.copy()
     q_tokens = set(tx.content_tokens(question))
     floor = CAL.thresholds(True)[0]
-    short = [j for j, t in enumerate(span_texts) if len(t) <= 80 and len(tx.sentence_spans(t)) == 1]
+    short = [j for j, t in enumerate(span_texts) if len(t) <= 80 and one_sentence[j]]
     for i in rows:
         terms = lb.label_terms(points[i], points[:i] + points[i + 1 :], q_tokens)
         for j in short:
@@ -142,14 +143,17 @@ def _with_labels(question: str, points: list[str], span_texts: list[str], table:
     return table
 
 
-def match_points(question: str, points: list[str], answer: str, spans: list[tuple[int, int]]) -> list[PointMatch]:
-    """Best span per point (spans must be ``(start, end)`` ranges of ``answer``); shorter spans win ties."""
+def match_points(question: str, points: list[str], answer: str, spans: list[tuple[int, int]],
+                 split: tx.AnswerSplit | None = None) -> list[PointMatch]:
+    """Best span per point (spans must be candidate spans of ``answer``, :func:`agent.grading.text.split_answer`
+    — ``split`` when the caller has it); shorter spans win ties."""
     if not spans or not points:
         return [PointMatch(p, None, 0.0, 0.0, 0.0, 0.0) for p in points]
+    split = split or tx.split_answer(answer)
     span_texts = [answer[s:e] for s, e in spans]
     sig = signals(question, points, span_texts)
-    table = _with_labels(question, points, span_texts, combine(sig))
-    sentences = [answer[s:e] for s, e in tx.sentence_spans(answer) if (s, e) in set(spans)]
+    table = _with_labels(question, points, span_texts, [split.one_sentence(sp) for sp in spans], combine(sig))
+    sentences = [answer[s:e] for s, e in split.sentences if (s, e) in set(spans)]
     terms = tx.compared_terms(question)
     out: list[PointMatch] = []
     for i, point in enumerate(points):

@@ -165,9 +165,12 @@ def _overlaps(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
     return any(span[0] < be and bs < span[1] for bs, be in spans)
 
 
-def data_spans(question: str, answer: str, references: list[str] | tuple[str, ...] = ()) -> tuple[list[tuple[int, int]], bool]:
-    """(spans of ``answer`` that earn no credit, whether an instruction was seen); see the module docstring."""
-    sentences = tx.sentence_spans(answer)
+def data_spans(question: str, answer: str, references: list[str] | tuple[str, ...] = (),
+               split: tx.AnswerSplit | None = None) -> tuple[list[tuple[int, int]], bool]:
+    """(spans of ``answer`` that earn no credit, whether an instruction was seen); see the module docstring.
+    ``split``: the answer's :func:`agent.grading.text.split_answer` when the caller has it."""
+    split = split or tx.split_answer(answer)
+    sentences = list(split.sentences)
     bad = _structural(answer)
     instructed = False
     for s, e in sentences:
@@ -177,7 +180,7 @@ def data_spans(question: str, answer: str, references: list[str] | tuple[str, ..
             bad.append((s, e))
         elif _GRADER_SHAPE.search(piece):
             bad.append((s, e))
-    for s, e in tx.candidate_spans(answer):  # a clause can carry an instruction its sentence hides
+    for s, e in split.candidates:  # a clause can carry an instruction its sentence hides
         if not _overlaps((s, e), bad) and is_instruction(answer[s:e]):
             instructed = True
             bad.append((s, e))

@@ -39,22 +39,23 @@ from agent.text import is_cjk
 STUFFING_CAP = 5.0
 
 
-def usable_spans(question: str, answer: str, references: list[str] | tuple[str, ...] = ()
-                 ) -> tuple[list[tuple[int, int]], bool]:
+def usable_spans(question: str, answer: str, references: list[str] | tuple[str, ...] = (),
+                 split: tx.AnswerSplit | None = None) -> tuple[list[tuple[int, int]], bool]:
     """Candidate spans minus injection text, copies of the question and the data spans of
-    :func:`agent.grading.guards.data_spans`; also says whether injection was seen."""
+    :func:`agent.grading.guards.data_spans`; also says whether injection was seen. ``split``: the answer's
+    :func:`agent.grading.text.split_answer` when the caller has it."""
     spans: list[tuple[int, int]] = []
-    sentences = tx.sentence_spans(answer)
+    split = split or tx.split_answer(answer)
     q_letters = _letters(question)
-    bad, injected = data_spans(question, answer, references)
-    for s, e in sentences:
+    bad, injected = data_spans(question, answer, references, split)
+    for s, e in split.sentences:
         piece = answer[s:e]
         if tx.is_injection(piece):
             injected = True
             bad.append((s, e))
         elif _copies_question(piece, q_letters):
             bad.append((s, e))
-    for s, e in tx.candidate_spans(answer):
+    for s, e in split.candidates:
         if not any(s < be and bs < e for bs, be in bad):
             spans.append((s, e))
     return spans, injected
@@ -113,10 +114,11 @@ def grade_offline(req: GradeRequest) -> GradeOutput:
                  for rp in req.reference_points]
         return GradeOutput(points=empty, feedback=EMPTY_NOTE, model_answer=model_answer(points), score=0.0)
 
-    spans, injected = usable_spans(req.question, answer, points)
-    clean_text = " ".join(answer[s:e] for s, e in tx.sentence_spans(answer) if (s, e) in spans)
+    split = tx.split_answer(answer)  # the one sentence / span split of this grade, passed on
+    spans, injected = usable_spans(req.question, answer, points, split)
+    clean_text = " ".join(answer[s:e] for s, e in split.sentences if (s, e) in spans)
     stuffing = bool(clean_text) and tx.looks_like_keyword_list(clean_text)
-    matches = match_points(req.question, points, answer, spans)
+    matches = match_points(req.question, points, answer, spans, split)
 
     verdicts: list[PointVerdict] = []
     errors: list[str] = []

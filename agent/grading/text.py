@@ -1,12 +1,14 @@
 """Text helpers for the offline grader: verbatim spans, tokens (jieba / English stems), cue detection.
 
 Every span is a ``(start, end)`` pair into the original answer, so a quote is always ``answer[start:end]``.
+An answer is cut once per grade (:func:`split_answer`) and the :class:`AnswerSplit` is passed on.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 
 from agent.text import CJK_CHAR, CJK_RUN, EN_STOP, cjk_bigrams, is_cjk, ngrams, tokenize
@@ -75,10 +77,12 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return _pieces(text, 0, len(text), _SENT_END)
 
 
-def candidate_spans(text: str, max_whole: int = 400) -> list[tuple[int, int]]:
+def candidate_spans(text: str, max_whole: int = 400, sentences: Sequence[tuple[int, int]] | None = None
+                    ) -> list[tuple[int, int]]:
     """Spans a reference point may be matched against: sentences, clauses (every clause of a Chinese sentence,
-    split on ，；、; clauses of long English sentences), the whole answer."""
-    sents = sentence_spans(text)
+    split on ，；、; clauses of long English sentences), the whole answer. ``sentences``: the text's
+    :func:`sentence_spans` when the caller has them already."""
+    sents = list(sentences) if sentences is not None else sentence_spans(text)
     spans = list(sents)
     for s, e in sents:
         if is_cjk(text[s:e]):  # every clause of a Chinese sentence: concise answers pack one idea per clause
@@ -106,6 +110,25 @@ def stem(word: str) -> str:
             w = w[: -len(suffix)] + repl
             break
     return w
+
+
+@dataclass(frozen=True)
+class AnswerSplit:
+    """An answer cut once: its sentences and the candidate spans built from them (one grade's only split)."""
+
+    sentences: tuple[tuple[int, int], ...]
+    candidates: tuple[tuple[int, int], ...]
+
+    def one_sentence(self, span: tuple[int, int]) -> bool:
+        """The span lies inside one sentence (a sentence or a clause, not the joined whole answer) — what
+        ``len(sentence_spans(answer[s:e])) == 1`` says of a candidate span, without cutting it again."""
+        return any(s <= span[0] and span[1] <= e for s, e in self.sentences)
+
+
+def split_answer(text: str) -> AnswerSplit:
+    """:func:`sentence_spans` and :func:`candidate_spans` of ``text``, the sentences computed once."""
+    sentences = sentence_spans(text)
+    return AnswerSplit(tuple(sentences), tuple(candidate_spans(text, sentences=sentences)))
 
 
 @lru_cache(maxsize=20000)
