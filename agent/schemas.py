@@ -158,6 +158,24 @@ class Grade(GradeOutput):
     self_rating: Literal["again", "hard", "good", "easy"] | None = None
     fact_check: FactCheck | None = None  # --engine local: the offline grade's score and the model's changes
 
+    @staticmethod
+    def notices_of(out: GradeOutput) -> list[str]:
+        """A grader's own notices: a Grade's, none for a bare GradeOutput."""
+        return list(out.notices) if isinstance(out, Grade) else []
+
+    @classmethod
+    def from_output(cls, out: GradeOutput, *, engine: str, notices: list[str] | None = None, rubric_version: str = "",
+                    no_reference: bool = False, fact_check: FactCheck | None = None, feedback: str | None = None
+                    ) -> Grade:
+        """The one Grade-from-GradeOutput builder: ``out``'s grader fields (points, errors, feedback — or
+        ``feedback`` —, model answer, score) with this provenance. Nothing of ``out``'s own provenance is carried
+        over unless passed; ``notices`` defaults to its own (:meth:`notices_of`)."""
+        base = out.model_dump(include=set(GradeOutput.model_fields))
+        if feedback is not None:
+            base["feedback"] = feedback
+        return cls(**base, rubric_version=rubric_version, engine=engine, no_reference=no_reference,
+                   notices=cls.notices_of(out) if notices is None else notices, fact_check=fact_check)
+
 
 class DraftedPoints(BaseModel):
     """Reference points a model drafts for a question the notes give no answer to (shown as generated)."""

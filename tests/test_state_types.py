@@ -28,3 +28,27 @@ def test_a_graded_request_dump_fills_its_typed_dict() -> None:
     dumped = request.model_dump(mode="json")
     assert set(dumped) == _keys(state.GradeRequestState)
     assert set(dumped["reference_points"][0]) == _keys(state.RefPointState)
+
+
+def test_grade_from_output_keeps_the_grader_fields_and_sets_provenance() -> None:
+    from agent.engines.base import offline_fallback
+    from agent.grading.hybrid import _label
+    from agent.interview.nodes.grading import to_grade
+    from agent.schemas import GradeOutput
+
+    verdict = PointVerdict(point="p", chunk_id="c", quote="q", status="covered")
+    out = GradeOutput(points=[verdict], errors=["e"], feedback="f", model_answer="m", score=7.5)
+    own = Grade.from_output(out, engine="local", notices=["mine"], fact_check=FactCheck(score=7.0))
+    graded = {"points": [verdict.model_dump()], "errors": ["e"], "model_answer": "m", "score": 7.5}
+    assert own.model_dump(include=set(graded)) == graded and own.feedback == "f" and own.notices == ["mine"]
+
+    fallback = offline_fallback(own, "gave up")  # a Grade's own notices first; its other provenance dropped
+    assert (fallback.engine, fallback.notices, fallback.fact_check) == ("offline-fallback", ["mine", "gave up"], None)
+    labelled = _label(out, "m", None)
+    assert labelled.engine == "offline" and labelled.model_dump(exclude={"engine"}) == Grade(
+        **out.model_dump()).model_dump(exclude={"engine"})
+    request = GradeRequest(question="q", answer="a", no_reference=True)
+    stored = to_grade(own, "llm", request, ["from state"])
+    assert (stored.engine, stored.no_reference, stored.fact_check) == ("local", True, own.fact_check)
+    assert stored.notices == ["from state", "mine"] and stored.feedback.endswith("f") and stored.feedback != "f"
+    assert stored.rubric_version

@@ -33,8 +33,7 @@ def offline_fallback(out: GradeOutput, notice: str) -> Grade:
     """The offline grade ``out`` standing in for a model's that was given up or failed its checks: labelled
     ``offline-fallback``, ``notice`` (why) after the grade's own notices. The one fallback grade (the LLM engine's
     given-up call, reflection's rejected model grade)."""
-    notices = (out.notices if isinstance(out, Grade) else []) + [notice]
-    return Grade(**out.model_dump(include=set(GradeOutput.model_fields)), engine="offline-fallback", notices=notices)
+    return Grade.from_output(out, engine="offline-fallback", notices=Grade.notices_of(out) + [notice])
 
 
 @dataclass(frozen=True)

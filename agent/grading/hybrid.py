@@ -131,9 +131,7 @@ def apply_checks(req: GradeRequest, offline: GradeOutput, todo: list[tuple[int, 
 
 
 def _label(out: GradeOutput, model: str, fact: FactCheck | None) -> Grade:
-    notices = list(out.notices) if isinstance(out, Grade) else []
-    base = out.model_dump(include=set(GradeOutput.model_fields))
-    return Grade(**base, engine="hybrid" if fact is not None else "offline", notices=notices, fact_check=fact)
+    return Grade.from_output(out, engine="hybrid" if fact is not None else "offline", fact_check=fact)
 
 
 def _status(text: str) -> None:

@@ -60,18 +60,16 @@ def grade(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
 
 
 def to_grade(out: GradeOutput, engine_name: str, request: GradeRequest, notices: list[str]) -> Grade:
-    own_notices = out.notices if isinstance(out, Grade) else []
+    own_notices = Grade.notices_of(out)
     label = out.engine if isinstance(out, Grade) and out.engine else engine_name
-    base = out.model_dump(include=set(GradeOutput.model_fields))
-    if request.no_reference:
-        base["feedback"] = _with_no_reference_note(base.get("feedback", ""))
-    return Grade(
-        **base,
+    return Grade.from_output(
+        out,
         rubric_version=RUBRIC_VERSION,
         engine=label,
         no_reference=request.no_reference,
         notices=_coverage_only(label, request) + list(notices) + [n for n in own_notices if n not in notices],
         fact_check=out.fact_check if isinstance(out, Grade) else None,
+        feedback=_with_no_reference_note(out.feedback) if request.no_reference else None,
     )
 
 
