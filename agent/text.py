@@ -19,7 +19,7 @@ import tempfile
 import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
 CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
@@ -75,7 +75,7 @@ def private_tokenizer(words: Iterable[str], freq: int = 100000) -> Segmenter:
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
-    tokenizer: Any = jieba.Tokenizer()
+    tokenizer = jieba.Tokenizer()
     tokenizer.tmp_dir = _cache_dir()
     for word in words:
         tokenizer.add_word(word, freq=freq)

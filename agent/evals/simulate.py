@@ -11,12 +11,18 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agent.errors import UsageError
 from agent.evals.personas import PERSONAS, offline_answer
 from agent.knowledge.taxonomy import display_name
 from agent.schemas import Question, Transcript
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+    from rich.console import Console
+
+    from agent.engines.base import Engine
 
 AnswerFn = Callable[[str, Question, "str | None", int], str]
 
@@ -74,7 +80,7 @@ def provider(persona: str, bank_by_id: dict[str, Question], answer_fn: AnswerFn)
     return answer
 
 
-def run_persona(persona: str, bank: Sequence[Question], n: int, sessions: int, engine: Any,
+def run_persona(persona: str, bank: Sequence[Question], n: int, sessions: int, engine: Engine,
                 answer_fn: AnswerFn = offline_answer, engine_kind: str = "offline") -> PersonaResult:
     from langgraph.checkpoint.memory import InMemorySaver
 
@@ -100,7 +106,7 @@ def run_persona(persona: str, bank: Sequence[Question], n: int, sessions: int, e
     return result
 
 
-def llm_answer_fn(model: Any) -> AnswerFn:
+def llm_answer_fn(model: BaseChatModel) -> AnswerFn:
     """An LLM role-playing the persona (``--engine llm``); it sees the reference points like the offline personas."""
     from langchain_core.messages import HumanMessage, SystemMessage
 
@@ -125,7 +131,7 @@ def llm_answer_fn(model: Any) -> AnswerFn:
     return answer
 
 
-def print_transcript(console: Any, persona: str, transcript: Transcript) -> None:
+def print_transcript(console: Console, persona: str, transcript: Transcript) -> None:
     """A readable transcript of one simulated session (``mockint simulate --show``)."""
     from rich.markup import escape
 

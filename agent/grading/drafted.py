@@ -48,7 +48,7 @@ def cached(question: Question) -> dict[str, Any] | None:
     return entry if isinstance(entry, dict) and entry.get("key") == _key(question) else None
 
 
-def drafted_points(engine: Any, question: Question, notes: str) -> list[RefPoint]:
+def drafted_points(engine: object, question: Question, notes: str) -> list[RefPoint]:
     """The cached points of ``question``, else drafted by ``engine.draft_points`` and cached; [] when the engine
     cannot draft (offline) or the call is given up."""
     entry = cached(question)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
 
@@ -27,7 +27,7 @@ from agent.grading.feedback import shorten
 from agent.grading.rubric import score_bounds
 from agent.llm.faults import LLMUnavailable
 from agent.llm.prompts import escape_data, load_prompt
-from agent.schemas import FactCheck, Grade, GradeOutput, GradeRequest, PointVerdict
+from agent.schemas import EngineInfo, FactCheck, Grade, GradeOutput, GradeRequest, PointVerdict, Question
 
 if TYPE_CHECKING:
     from agent.config import LLMSettings
@@ -70,12 +70,12 @@ class HybridEngine(LLMEngine):
         return cls(chat_model(settings), model_name=settings.model, policy=RetryPolicy.from_settings(settings),
                    settings=settings)
 
-    def info(self) -> Any:
+    def info(self) -> EngineInfo:
         out = super().info()
         return out.model_copy(update={"kind": "local", "prompt_versions": {
             **out.prompt_versions, "factcheck": load_prompt("factcheck").version}})
 
-    def draft_points(self, question: Any, notes: str) -> list[str]:
+    def draft_points(self, question: Question, notes: str) -> list[str]:
         """No drafted reference points from a small local model: it would grade against its own guesses."""
         return []
 

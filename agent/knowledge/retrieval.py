@@ -27,12 +27,15 @@ import math
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from agent.schemas import RetrievedChunk
 from agent.text import tokenize as text_tokenize
+
+if TYPE_CHECKING:
+    from agent.knowledge.store import Store
 
 RRF_K = 60
 CANDIDATES = 30
@@ -79,7 +82,7 @@ def dense_score(cosine: float) -> float:
 class HybridRetriever:
     """Hybrid retriever over one opened store; BM25 is built lazily over all chunks."""
 
-    def __init__(self, store: Any) -> None:
+    def __init__(self, store: Store) -> None:
         self.store = store
         self.key = store.state_key()
         self._lock = threading.Lock()
@@ -177,7 +180,7 @@ _cache_lock = threading.Lock()
 _cached: HybridRetriever | None = None
 
 
-def get_retriever(store: Any = None) -> HybridRetriever:
+def get_retriever(store: Store | None = None) -> HybridRetriever:
     """A process-wide retriever, rebuilt when the store location or content changes."""
     global _cached
     if store is None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 import shutil
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, overload
 
 import agent.knowledge.embeddings as embeddings  # registers our embedding functions before any collection is reopened
 from agent import config
@@ -213,6 +213,14 @@ def _collection(client: Any, name: str, ef: Any, embedder: str, names: set[str])
     return client.create_collection(
         name, embedding_function=ef, metadata={"embedder": embedder}, configuration={"hnsw": {"space": "cosine"}}
     )
+
+
+@overload
+def open_store(create: Literal[True]) -> Store: ...
+
+
+@overload
+def open_store(create: bool = False) -> Store | None: ...
 
 
 def open_store(create: bool = False) -> Store | None:
