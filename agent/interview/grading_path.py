@@ -9,14 +9,17 @@ one step it leaves out: an eval row brings its own reference points.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from langgraph.graph import END, START, StateGraph
 
 from agent.interview.context import Context
 from agent.interview.nodes.grading import grade, reflect
-from agent.interview.state import State
+from agent.interview.state import GradeRequestState, State
 from agent.schemas import Grade, GradeRequest, Reflection
+
+if TYPE_CHECKING:
+    from agent.interview.graph import InterviewGraph
 
 
 def _accepted(state: State) -> dict[str, Any]:
@@ -24,7 +27,7 @@ def _accepted(state: State) -> dict[str, Any]:
     return {}
 
 
-def build_grading_graph() -> Any:
+def build_grading_graph() -> InterviewGraph:
     builder = StateGraph(State, context_schema=Context)
     builder.add_node("grade", grade)
     builder.add_node("reflect", reflect)
@@ -37,10 +40,10 @@ def build_grading_graph() -> Any:
     return builder.compile()
 
 
-def grade_checked(graph: Any, ctx: Context, request: GradeRequest) -> tuple[Grade, Reflection]:
+def grade_checked(graph: InterviewGraph, ctx: Context, request: GradeRequest) -> tuple[Grade, Reflection]:
     """One answer through grade → reflect (with retries), as in an interview turn."""
     ids = [p.chunk_id for p in request.reference_points]
-    state = {"request": request.model_dump(mode="json"), "retrieved_ids": ids, "notices": [], "grade_attempts": 0,
-             "critique": None, "problems": []}
+    state: State = {"request": cast(GradeRequestState, request.model_dump(mode="json")), "retrieved_ids": ids,
+                    "notices": [], "grade_attempts": 0, "critique": None, "problems": []}
     out = graph.invoke(state, context=ctx, config={"recursion_limit": 4 + 2 * (ctx.max_grade_retries + 1)})
     return Grade.model_validate(out["grade"]), Reflection.model_validate(out["reflection"])

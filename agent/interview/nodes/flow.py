@@ -7,6 +7,7 @@ the one definition the transcript, reports, history and review also use.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal, cast
 
@@ -54,7 +55,7 @@ def select(state: State, runtime: Runtime[Context]) -> Command[Literal["ask", "r
     )
 
 
-def _preset(ctx: Context, state: State) -> tuple[Any, list[str]]:
+def _preset(ctx: Context, state: State) -> tuple[Sequence[Question], list[str]]:
     """The bank and the preset id list; in drill mode ``agent.practice.drill.drill_selection`` may append retries
     (a pure function of the finished turns, so a resumed session plans the same)."""
     bank = ctx.get_bank()
@@ -84,7 +85,7 @@ def _counter(ctx: Context, state: State, qid: str) -> dict[str, Any]:
     return {"number": len(asked), "total": planned_total(ctx, state), "retry": False}
 
 
-def _focus_weights(ctx: Context, bank: Any) -> dict[str, float] | None:
+def _focus_weights(ctx: Context, bank: Sequence[Question]) -> dict[str, float] | None:
     if ctx.focus != "weak":
         return None
     from agent.practice.review import weak_weights
