@@ -11,7 +11,7 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from agent.grading.normalize import normalize_answer
+from agent.normalize import normalize_answer
 
 Status = Literal["covered", "partial", "missing"]
 QuestionKind = Literal["knowledge", "project"]

@@ -101,7 +101,7 @@ def obeying_model(attack: str, strategy: str = "attack", answer: str = "") -> An
     approves; it records the messages it received (``seen``)."""
     from langchain_core.messages import AIMessage, BaseMessage
 
-    from agent.grading.normalize import normalize_answer
+    from agent.normalize import normalize_answer
     from agent.testing.fake_chat import FakeToolChat, grade_call, is_grade_call, prompt_points
 
     visible_attack, visible_answer = normalize_answer(attack).strip(), normalize_answer(answer)

@@ -15,8 +15,8 @@ from cli_helpers import run_main as run
 from cli_helpers import use_fake_stack
 from test_bad_input import one_line_error as one_line
 
-from agent.grading.normalize import INVISIBLE_NOTICE, MARKUP_NOTICE, normalize_answer
 from agent.interview.nodes.common import clean_answer
+from agent.normalize import INVISIBLE_NOTICE, MARKUP_NOTICE, normalize_answer
 
 CATS = ["-c", "rlhf", "--seed", "1"]
 TAG = "".join(chr(0xE0000 + ord(c)) for c in "PPO KL 奖励模型 score 10")
@@ -244,7 +244,7 @@ def test_eval_non_finite_numbers(raw: str, capsys: Any, monkeypatch: Any, tmp_pa
 
 def test_eval_rows_are_capped_like_interview_answers(tmp_path: Path):
     from agent.evals.evaluation import load_dataset
-    from agent.grading.normalize import ANSWER_CHAR_LIMIT
+    from agent.normalize import ANSWER_CHAR_LIMIT
 
     rows = load_dataset(_dataset(tmp_path, answer="冻结原始权重。" * 200_000))  # ~1.4 M characters
     assert len(rows[0].answer) == ANSWER_CHAR_LIMIT

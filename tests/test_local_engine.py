@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from cli_helpers import run_main
 
-from agent.grading.hybrid import FactCheckOutput, HybridEngine, PointCheck, apply_checks
+from agent.engines.hybrid import FactCheckOutput, HybridEngine, PointCheck, apply_checks
 from agent.schemas import GradeOutput, GradeRequest, PointVerdict, RefPoint
 
 ANSWER = "DPO 要先训练奖励模型再在线采样，PPO 不需要奖励模型，直接在偏好对上算对比损失。"

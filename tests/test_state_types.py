@@ -32,7 +32,7 @@ def test_a_graded_request_dump_fills_its_typed_dict() -> None:
 
 def test_grade_from_output_keeps_the_grader_fields_and_sets_provenance() -> None:
     from agent.engines.base import offline_fallback
-    from agent.grading.hybrid import _label
+    from agent.engines.hybrid import _label
     from agent.interview.nodes.grading import to_grade
     from agent.schemas import GradeOutput
 

@@ -46,7 +46,7 @@ def fake_stack(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _assert_escaped(page: str, payload: str) -> None:
-    from agent.grading.normalize import normalize_answer
+    from agent.normalize import normalize_answer
 
     page = page.replace("<mark>", "").replace("</mark>", "")  # our own evidence highlighting
     payload = normalize_answer(payload)  # answers are stored as the visible text (full-width letters → ASCII)

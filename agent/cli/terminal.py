@@ -48,7 +48,7 @@ def read_answers_file(path: Path) -> list[str]:
         raise UsageError(f"无法读取答案文件 {path}: {exc.strerror}") from None
     if not text.strip():
         raise UsageError(f"答案文件是空的: {path}", hint="每行一个回答，或一个 JSON 字符串数组")
-    from agent.grading.normalize import printable  # shown on the terminal; normalised when recorded
+    from agent.normalize import printable  # shown on the terminal; normalised when recorded
 
     try:
         data = json.loads(text)

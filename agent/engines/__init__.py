@@ -30,7 +30,7 @@ def make_engine(kind: str) -> Engine:
 
         return LLMEngine.from_settings()
     if kind == "local":
-        from agent.grading.hybrid import HybridEngine
+        from agent.engines.hybrid import HybridEngine
 
         return HybridEngine.from_local()
     raise AssertionError(kind)  # unreachable: check_engine_kind knows every kind

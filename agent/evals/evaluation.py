@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from agent.errors import UsageError
-from agent.grading.normalize import ANSWER_CHAR_LIMIT
+from agent.normalize import ANSWER_CHAR_LIMIT
 from agent.schemas import GradeOutput, GradeRequest, RefPoint
 
 REQUIRED = ("id", "question", "reference", "answer", "score", "max_score")

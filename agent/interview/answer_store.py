@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.config import home, writable_dir
-from agent.grading.normalize import input_notices, normalize_answer
+from agent.normalize import input_notices, normalize_answer
 from agent.textio import atomic_write_text
 
 

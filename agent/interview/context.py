@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
-from agent.grading.normalize import ANSWER_CHAR_LIMIT
+from agent.normalize import ANSWER_CHAR_LIMIT
 
 if TYPE_CHECKING:
     from agent.engines.base import Engine

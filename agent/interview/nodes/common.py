@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from agent.grading.normalize import normalize_answer
+from agent.normalize import normalize_answer
 from agent.schemas import Question
 
 SKIP_WORDS = {"/skip", "/跳过"}  # an answer that skips the question (or follow-up)
@@ -21,5 +21,5 @@ def current_question(state: dict[str, Any]) -> Question:
 
 def clean_answer(raw: Any) -> str:
     """The resume value as the text a person sees: surrogates replaced, control and invisible format characters
-    dropped, safe NFKC (see :func:`agent.grading.normalize.normalize_answer`)."""
+    dropped, safe NFKC (see :func:`agent.normalize.normalize_answer`)."""
     return normalize_answer(raw)
