@@ -1,4 +1,5 @@
-"""The package's import graph has no circles (every import counted, also the lazy ones inside functions)."""
+"""The package's import graph has no circles and its packages' arrows point one way (every import counted, also
+the lazy ones inside functions)."""
 
 from __future__ import annotations
 
@@ -75,3 +76,13 @@ def test_no_import_circles_in_agent() -> None:
     assert len(graph) > 100 and sum(map(len, graph.values())) > 300  # the walk saw the package
     assert "agent.text" in graph["agent.grading.text"]
     assert _cycles(graph) == []
+
+
+def test_package_arrows_point_one_way() -> None:
+    """Between the sub-packages (and top-level modules) of agent/, no two import each other."""
+    def top(module: str) -> str:
+        return module.split(".")[1] if "." in module else module
+
+    arrows = {(top(a), top(b)) for a, targets in _imports(_modules()).items() for b in targets if top(a) != top(b)}
+    assert ("grading", "text") in arrows
+    assert sorted((a, b) for a, b in arrows if (b, a) in arrows) == []
