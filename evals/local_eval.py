@@ -6,7 +6,11 @@
 Each row is graded twice: by the offline engine and by the hybrid engine (offline evidence + the local model's
 fact check; the server is started once). Writes per row: band, offline score, hybrid score, the model's changes,
 prompt / completion tokens from the server's usage numbers and seconds; and per kind: mean, inflated (above the
-band) for both, plus s/answer and mean / max prompt tokens of the model call.
+band) for both, plus s/answer and mean / max prompt tokens of the model call. ``--sample N`` takes N rows spread
+evenly over a benchmark without kinds (Mohler, ADS train) and adds Pearson r of both engines against the human
+scores:
+
+    .venv/bin/python evals/local_eval.py --dataset ../shared/benchmarks/mohler.jsonl --sample 60 --out FILE
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ def main() -> int:
     ap.add_argument("--dataset", default="evals/datasets/heldout.jsonl")
     ap.add_argument("--kinds", default="fluent_wrong,concise_correct,paraphrase_correct")
     ap.add_argument("--per-kind", type=int, default=7)
+    ap.add_argument("--sample", type=int, default=0,
+                    help="benchmarks without kinds (Mohler, ADS): N rows spread evenly over the file, all kinds")
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
     from agent.engines import make_engine
@@ -34,9 +40,14 @@ def main() -> int:
     from agent.interview.context import Context
     from agent.interview.grading_path import build_grading_graph, grade_checked
 
-    kinds = args.kinds.split(",")
-    rows = [r for r in ev.load_dataset(Path(args.dataset)) if r.ladder_kind in kinds]
-    chosen = [r for k in kinds for r in [x for x in rows if x.ladder_kind == k][: args.per_kind]]
+    if args.sample:
+        every = ev.load_dataset(Path(args.dataset))
+        step = max(1, len(every) // args.sample)
+        chosen = every[::step][: args.sample]
+    else:
+        kinds = args.kinds.split(",")
+        rows = [r for r in ev.load_dataset(Path(args.dataset)) if r.ladder_kind in kinds]
+        chosen = [r for k in kinds for r in [x for x in rows if x.ladder_kind == k][: args.per_kind]]
     ev.prefetch_embeddings(chosen)
     graph = build_grading_graph()
     offline_ctx = Context(engine_kind="offline", engine=make_engine("offline"), record_review=False)
@@ -52,7 +63,8 @@ def main() -> int:
         hyb, refl = grade_checked(graph, local_ctx, req)
         secs = time.perf_counter() - start
         fc = getattr(hyb, "fact_check", None)
-        out_rows.append({"id": row.id, "kind": row.ladder_kind, "band": list(row.band or ()), "offline": off.score,
+        out_rows.append({"id": row.id, "kind": row.ladder_kind or "all", "band": list(row.band or ()),
+                         "human10": round(row.score / row.max_score * 10, 2), "offline": off.score,
                          "hybrid": hyb.score, "engine": getattr(hyb, "engine", ""), "seconds": round(secs, 1),
                          "verified": refl.verified, "attempts": refl.attempts,
                          "changes": fc.changes if fc else [], "checked": fc.checked if fc else 0,
@@ -87,6 +99,12 @@ def summarize(rows: list[dict]) -> dict:
         entry["prompt_tokens_mean"] = round(sum(toks) / len(toks)) if toks else None
         entry["prompt_tokens_max"] = max(toks) if toks else None
         entry["fallbacks"] = sum(1 for r in sel if r["engine"] == "offline-fallback")
+        if len(sel) >= 10 and len({r["human10"] for r in sel}) > 1:  # agreement with the human scores
+            from scipy.stats import pearsonr
+
+            human = [r["human10"] for r in sel]
+            entry["offline_pearson"] = round(float(pearsonr(human, [r["offline"] for r in sel])[0]), 3)
+            entry["hybrid_pearson"] = round(float(pearsonr(human, [r["hybrid"] for r in sel])[0]), 3)
         out[kind] = entry
     return out
 
