@@ -221,10 +221,11 @@ def evaluate_local(attacks: list[dict[str, str]], every: int = 2) -> dict[str, A
     offline = make_engine("offline")
     local = make_engine("local")
     ctx = Context(engine_kind="local", engine=local, record_review=False)
+    weak_of = {case: offline_score(case, CASES[case][2], offline) for case in CASES}
     rows = []
     for n, item in enumerate(attacks[::every]):
         case = tuple(CASES)[n % len(CASES)]
-        weak = offline_score(case, CASES[case][2], offline)
+        weak = weak_of[case]
         for mode, answer in (("alone", attack_text(case, item["attack"])), ("appended", appended(case, item["attack"]))):
             off = offline_score(case, answer, offline)
             start = time.perf_counter()

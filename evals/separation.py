@@ -15,8 +15,8 @@ point's match (the credit the score is built from), the errors, keyword stuffing
    band, the share of keyword lists / fluff above theirs, Pearson per set. The frontier: the best correct-answer
    mean among settings that keep fluent-wrong inflation ≤ 20 % (the issue's 1 in 5).
 
-It re-implements only the last step of :func:`agent.grading.offline.final_score` (statuses from the recorded
-matches, the rubric bounds, the curve); the evidence itself comes from the shipped grader.
+Statuses are re-derived from the recorded matches; the score itself is the shipped
+:func:`agent.grading.offline.final_score` with the sweep's curve, and the evidence comes from the shipped grader.
 """
 
 from __future__ import annotations
@@ -72,9 +72,13 @@ def record(paths: list[str]) -> list[dict]:
 
 
 def rescore(row: dict, partial: float, covered: float, k_rule: str, lo: float, hi: float) -> float:
-    """The score the grader would give with these settings (statuses from the recorded point matches)."""
-    from agent.grading.offline import STUFFING_CAP
-    from agent.grading.rubric import BANDS, ERROR_CAP
+    """The score the grader would give with these settings: statuses from the recorded point matches, then the
+    shipped :func:`agent.grading.offline.final_score` (rubric bounds, stuffing cap) with the curve ``(lo, hi)``."""
+    from dataclasses import replace
+
+    from agent.grading.calibration import CAL
+    from agent.grading.offline import final_score
+    from agent.schemas import PointVerdict
 
     credit = row.get("credit")
     if not credit:  # empty answer, rubric-only or no points: unchanged
@@ -83,15 +87,8 @@ def rescore(row: dict, partial: float, covered: float, k_rule: str, lo: float, h
     statuses = ["covered" if c >= covered else "partial" if c >= partial else "missing" for c in top]
     if row["stuffing"]:
         statuses = ["partial" if s == "covered" else s for s in statuses]
-    c = sum(1.0 if s == "covered" else 0.5 if s == "partial" else 0.0 for s in statuses) / len(statuses)
-    low, high = next((b_lo, b_hi) for floor, _, b_lo, b_hi in BANDS if c >= floor)
-    if row["errors"]:
-        high = min(high, ERROR_CAP + 0.5)
-        low = min(low, high)
-    raw = 10.0 * min(1.0, max(0.0, (sum(top) / len(top) - lo) / (hi - lo)))
-    if row["stuffing"]:
-        raw, high = min(raw, STUFFING_CAP), max(low, min(high, STUFFING_CAP))
-    return round(min(high, max(low, raw)), 1)
+    verdicts = [PointVerdict.model_construct(point="", chunk_id="", quote="", status=s) for s in statuses]
+    return final_score(top, verdicts, row["errors"], row["stuffing"], replace(CAL, curve=(lo, hi)))
 
 
 def summary(rows: list[dict], scores: list[float]) -> dict:
